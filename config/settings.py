@@ -1,0 +1,284 @@
+"""CreditDesk settings: everything comes from the environment.
+
+Development defaults need no servers (SQLite, Celery eager). Production is
+``DEBUG=0`` plus real values for ``SECRET_KEY``, ``FIELD_ENCRYPTION_KEY``,
+``ALLOWED_HOSTS``, ``DATABASE_URL`` and ``CELERY_BROKER_URL``; those are
+refused if left at their development values.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env.get_bool("DEBUG", True)
+
+_DEV_SECRET_KEY = "django-insecure-creditdesk-development-key-do-not-use-in-production"
+SECRET_KEY = env.get_str("SECRET_KEY", _DEV_SECRET_KEY)
+# Fernet keys (urlsafe base64, 32 bytes). Comma-separated: the first encrypts,
+# every one decrypts, which is how rotate_field_key moves to a new key.
+_DEV_FIELD_KEY = "Y3JlZGl0ZGVzay1kZXZlbG9wbWVudC1rZXktMzJieXQ="
+FIELD_ENCRYPTION_KEYS = env.get_list("FIELD_ENCRYPTION_KEY", [_DEV_FIELD_KEY])
+ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
+
+if not DEBUG:
+    if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters when DEBUG=0")
+    if FIELD_ENCRYPTION_KEYS == [_DEV_FIELD_KEY]:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set (a Fernet key) when DEBUG=0")
+
+_field_key_error = None
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        from cryptography.fernet import Fernet
+
+        Fernet(_key.encode())
+    except Exception:
+        _field_key_error = "FIELD_ENCRYPTION_KEY holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)"
+if _field_key_error:
+    raise ImproperlyConfigured(_field_key_error)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "import_export",
+    "simple_history",
+    "customers",
+    "statements",
+    "debts",
+    "uploads",
+    "calls",
+    # Last on purpose: its post_migrate handler builds the role groups and
+    # needs every other app's permissions to exist already.
+    "core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Databases -------------------------------------------------------------
+_default_db = env.get_database(
+    "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=env.get_int("DB_CONN_MAX_AGE", 0, minimum=0)
+)
+
+
+def _tune(db: dict, test_name: str | None = None) -> dict:
+    if db["ENGINE"] == "django.db.backends.mysql":
+        db.setdefault("OPTIONS", {})
+        db["OPTIONS"].setdefault("charset", "utf8mb4")
+        # Strict mode: MySQL refuses truncated or invalid values instead of
+        # silently mangling them (money especially).
+        db["OPTIONS"].setdefault("init_command", "SET sql_mode='STRICT_TRANS_TABLES', innodb_strict_mode=1")
+        db["OPTIONS"].setdefault("isolation_level", "read committed")
+        db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("OPTIONS", {})
+        # WAL + a busy timeout let the dev server, the eager Celery tasks and
+        # a management command share the file without "database is locked".
+        db["OPTIONS"].setdefault("timeout", 20)
+        db["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    if test_name:
+        db.setdefault("TEST", {})["NAME"] = test_name
+    return db
+
+
+DATABASES = {"default": _tune(_default_db, env.get_str("TEST_DB_NAME"))}
+
+# The core lending database (seed 000's FLOW_API): read-only to us, never
+# migrated. FlowApiRouter enforces both.
+_flow_db = env.get_database("FLOW_API_DATABASE_URL", None)
+FLOW_API_ENABLED = _flow_db is not None
+if _flow_db:
+    _flow_db = _tune(_flow_db)
+    _flow_db["TEST"] = {"MIRROR": None, "NAME": env.get_str("FLOW_API_TEST_DB_NAME") or _flow_db["NAME"]}
+    DATABASES["flow_api"] = _flow_db
+FLOW_API_TIMEOUT_SECONDS = env.get_int("FLOW_API_TIMEOUT_SECONDS", 10, minimum=1)
+DATABASE_ROUTERS = ["core.routers.FlowApiRouter"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Caches ----------------------------------------------------------------
+REDIS_URL = env.get_url("REDIS_URL", None, schemes={"redis", "rediss", "unix"})
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth ------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/dashboard/"
+
+# --- i18n ------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.get_str("TIME_ZONE", "Africa/Kampala")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Largest upload accepted (statements, loan books), in bytes.
+MAX_UPLOAD_SIZE = env.get_int("MAX_UPLOAD_SIZE", 50 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Security (production) -------------------------------------------------
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- REST framework --------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ModelPermissions"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+        "rest_framework.filters.SearchFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DEFAULT_THROTTLE_RATES": {"webhook": "6000/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CreditDesk API",
+    "DESCRIPTION": "Statements, customers, collections, loan-book uploads and calls.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# --- Celery ----------------------------------------------------------------
+CELERY_BROKER_URL = env.get_url("CELERY_BROKER_URL", None, schemes={"redis", "rediss", "amqp", "amqps", "pyamqp", "memory"})
+# Without a broker, tasks run in-process as they are called: a newcomer needs
+# no Redis and no worker to see the whole product work.
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env.get_str("CELERY_RESULT_BACKEND", None)
+CELERY_TASK_ACKS_LATE = True
+# A task whose worker died is redelivered instead of lost (uploads resume).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.get_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Default beat entries; django-celery-beat copies them into the database where
+# ops can edit them in the admin.
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Domain settings -------------------------------------------------------
+PHONE_DEFAULT_REGION = env.get_str("PHONE_DEFAULT_REGION", "UG").upper()
+DEFAULT_CURRENCY = env.get_str("DEFAULT_CURRENCY", "UGX")
+DELINQUENCY_DEFAULT_AFTER_DAYS = env.get_int("DELINQUENCY_DEFAULT_AFTER_DAYS", 90, minimum=1)
+
+STATEMENT_INBOX_DIR = env.get_str("STATEMENT_INBOX_DIR", str(BASE_DIR / "var" / "inbox"))
+MAPPER_CSV_PATH = env.get_str("MAPPER_CSV_PATH", str(BASE_DIR / "var" / "mapper.csv"))
+UPLOAD_CHUNK_SIZE = env.get_int("UPLOAD_CHUNK_SIZE", 1000, minimum=1)
+
+# Telephony (calls app). "simulator" needs no network.
+TELEPHONY_PROVIDER = env.get_choice("TELEPHONY_PROVIDER", "simulator", {"simulator", "exotel"})
+EXOTEL_SID = env.get_str("EXOTEL_SID", "")
+EXOTEL_API_KEY = env.get_str("EXOTEL_API_KEY", "")
+EXOTEL_API_TOKEN = env.get_str("EXOTEL_API_TOKEN", "")
+EXOTEL_SUBDOMAIN = env.get_str("EXOTEL_SUBDOMAIN", "api.exotel.com")
+EXOTEL_BASE_URL = env.get_url("EXOTEL_BASE_URL", f"https://{EXOTEL_SUBDOMAIN}", schemes={"http", "https"})
+EXOTEL_CALLER_ID = env.get_str("EXOTEL_CALLER_ID", "")
+EXOTEL_FLOW_URL = env.get_str("EXOTEL_FLOW_URL", "")
+EXOTEL_WEBHOOK_TOKEN = env.get_str("EXOTEL_WEBHOOK_TOKEN", "dev-webhook-token" if DEBUG else "")
+EXOTEL_TIME_LIMIT = env.get_int("EXOTEL_TIME_LIMIT", 600, minimum=1)
+EXOTEL_TIME_OUT = env.get_int("EXOTEL_TIME_OUT", 30, minimum=1)
+PUBLIC_BASE_URL = env.get_url("PUBLIC_BASE_URL", "http://localhost:8000", schemes={"http", "https"})
+CALLS_RATE_LIMIT_PER_MINUTE = env.get_int("CALLS_RATE_LIMIT_PER_MINUTE", 200, minimum=1)
+CALLING_HOURS = env.get_str("CALLING_HOURS", "09:00-19:00")
+CALLS_MAX_ATTEMPTS_PER_DAY = env.get_int("CALLS_MAX_ATTEMPTS_PER_DAY", 3, minimum=1)
+if TELEPHONY_PROVIDER == "exotel":
+    _missing = [n for n in ("EXOTEL_SID", "EXOTEL_API_KEY", "EXOTEL_API_TOKEN", "EXOTEL_WEBHOOK_TOKEN") if not globals()[n]]
+    if _missing:
+        raise ImproperlyConfigured(f"TELEPHONY_PROVIDER=exotel needs {', '.join(_missing)}")
+
+# --- Logging ---------------------------------------------------------------
+LOG_LEVEL = env.get_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

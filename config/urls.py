@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.api.views import HealthView
+
+api_v1 = [
+    path("", include("customers.api.urls")),
+    path("", include("statements.api.urls")),
+    path("", include("debts.api.urls")),
+    path("", include("uploads.api.urls")),
+    path("", include("calls.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", HealthView.as_view(), name="healthz"),
+    path("", include("core.urls")),
+]
+
+admin.site.site_header = "CreditDesk back office"
+admin.site.site_title = "CreditDesk"
+admin.site.index_title = "Operations"

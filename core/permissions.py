@@ -1,0 +1,31 @@
+from rest_framework.permissions import DjangoModelPermissions
+
+
+class ModelPermissions(DjangoModelPermissions):
+    """Django model permissions, with reads requiring ``view_<model>``.
+
+    DRF's stock class lets any authenticated user read; at a lender, reading
+    a customer's debts is itself a permission.
+    """
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+
+class HasPermission(ModelPermissions):
+    """Require one extra named permission (set ``required_permission`` on the view)."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        perm = getattr(view, "required_permission", None)
+        if perm and not request.user.has_perm(perm):
+            return False
+        return super().has_permission(request, view)

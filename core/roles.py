@@ -1,0 +1,73 @@
+"""The four roles, as Django groups with model permissions.
+
+Built after every ``migrate`` (post_migrate) and by ``manage.py setup_roles``;
+both are idempotent and reset each group to exactly the permissions below, so
+a permission granted by hand in the admin to a role group does not survive.
+Grant extra rights to users, not to role groups.
+"""
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+OPS_ADMIN = "Ops admin"
+COLLECTIONS_AGENT = "Collections agent"
+RISK_ANALYST = "Risk analyst"
+READ_ONLY = "Read-only"
+ROLE_NAMES = (OPS_ADMIN, COLLECTIONS_AGENT, RISK_ANALYST, READ_ONLY)
+
+OUR_APPS = ("customers", "statements", "debts", "uploads", "calls")
+ADMIN_EXTRA_APPS = ("django_celery_beat",)
+
+
+def _perms(*, apps=OUR_APPS, actions=None, models=None, codenames=()):
+    qs = Permission.objects.filter(content_type__app_label__in=apps)
+    if models is not None:
+        qs = qs.filter(content_type__model__in=models)
+    if actions is not None:
+        from django.db.models import Q
+
+        cond = Q()
+        for action in actions:
+            cond |= Q(codename__startswith=f"{action}_")
+        qs = qs.filter(cond)
+    perms = set(qs)
+    if codenames:
+        perms |= set(Permission.objects.filter(content_type__app_label__in=apps, codename__in=codenames))
+    return perms
+
+
+def role_permissions() -> dict[str, set[Permission]]:
+    everything_view = _perms(actions=["view"])
+    return {
+        # Runs the back office: every model, every action, and the schedules.
+        OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS),
+        # Works the queue: records payments, contacts and promises, calls
+        # customers, uploads loan books; cannot settle or write off.
+        COLLECTIONS_AGENT: everything_view
+        | _perms(apps=("debts",), actions=["add", "change"], models=["payment", "communicationlog", "promisetopay"])
+        | _perms(apps=("calls",), actions=["add", "change"], models=["callsession"])
+        | _perms(apps=("calls",), codenames=["trigger_call"])
+        | _perms(apps=("uploads",), actions=["add"], models=["fileupload"])
+        | _perms(apps=("customers",), actions=["change"], models=["customer"]),
+        # Reads everything; imports and re-verifies statements.
+        RISK_ANALYST: everything_view
+        | _perms(apps=("statements",), actions=["add"], models=["statement", "statementimport"])
+        | _perms(apps=("statements",), codenames=["reprocess_statement", "download_statement"]),
+        READ_ONLY: everything_view,
+    }
+
+
+def sync_roles() -> dict[str, int]:
+    """Create or reset the role groups; return the permission count of each."""
+    counts = {}
+    for name, perms in role_permissions().items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(perms)
+        counts[name] = len(perms)
+    return counts
+
+
+def on_post_migrate(sender, using="default", **kwargs):
+    if using != "default":
+        return
+    sync_roles()

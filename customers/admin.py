@@ -1,0 +1,136 @@
+from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from customers.forms import BankAccountAdminForm, CustomerAdminForm
+from customers.models import BankAccount, Customer, CustomerDetails, RelationshipManager
+from customers.services import bank_account_save
+
+
+class CustomerResource(resources.ModelResource):
+    """Exports mask personal identifiers; imports never touch them."""
+
+    ssn = fields.Field(attribute="masked_ssn", column_name="ssn", readonly=True)
+    national_id = fields.Field(attribute="masked_national_id", column_name="national_id", readonly=True)
+
+    class Meta:
+        model = Customer
+        exclude = ("ssn_hash", "national_id_hash", "fingerprint")
+        import_id_fields = ("id",)
+
+
+class CustomerDetailsResource(resources.ModelResource):
+    class Meta:
+        model = CustomerDetails
+        exclude = ("lead_id_proof_num", "lead_national_id")
+        import_id_fields = ("run_id",)
+
+
+class BankAccountInline(admin.TabularInline):
+    model = BankAccount
+    extra = 0
+    fields = ("account_type", "masked_account_number", "bank_name", "is_active", "is_primary")
+    readonly_fields = ("masked_account_number",)
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _debt_inline():
+    from debts.models import Debt
+
+    class DebtInline(admin.TabularInline):
+        model = Debt
+        extra = 0
+        fields = ("loan_id", "debt_type", "original_amount", "current_balance", "status", "due_date", "days_past_due")
+        readonly_fields = fields
+        show_change_link = True
+        can_delete = False
+
+        def has_add_permission(self, request, obj=None):
+            return False
+
+    return DebtInline
+
+
+def _log_inline():
+    from debts.models import CommunicationLog
+
+    class CommunicationLogInline(admin.TabularInline):
+        model = CommunicationLog
+        extra = 0
+        fields = ("timestamp", "communication_type", "direction", "outcome", "agent_id", "duration_seconds")
+        readonly_fields = fields
+        ordering = ("-timestamp",)
+        show_change_link = True
+        can_delete = False
+
+        def has_add_permission(self, request, obj=None):
+            return False
+
+    return CommunicationLogInline
+
+
+@admin.register(Customer)
+class CustomerAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    form = CustomerAdminForm
+    resource_classes = [CustomerResource]
+    list_display = ("full_name", "primary_phone", "cust_id", "state", "account_status", "do_not_call", "last_contact_date", "created_at")
+    list_filter = ("account_status", "do_not_call", "state", "employment_status", "country")
+    search_fields = ("full_name", "primary_phone", "email", "cust_id", "business_name")
+    list_select_related = ("relationship_manager",)
+    readonly_fields = ("fingerprint", "masked_ssn", "masked_national_id", "first_uploaded_at", "last_contact_date", "created_at", "updated_at")
+    autocomplete_fields = ("relationship_manager",)
+    date_hierarchy = "created_at"
+    fieldsets = (
+        ("Identity", {"fields": ("full_name", "business_name", "first_name", "middle_name", "last_name", "date_of_birth", "cust_id", "fingerprint")}),
+        ("Personal identifiers (stored encrypted)", {"fields": ("masked_ssn", "ssn", "masked_national_id", "national_id")}),
+        ("Contact", {"fields": ("primary_phone", "secondary_phone", "email", "do_not_call", "timezone")}),
+        ("Address", {"fields": ("address_line1", "address_line2", "city", "state", "zip_code", "country")}),
+        ("Employment", {"fields": ("employer_name", "employment_status", "annual_income")}),
+        ("Account", {"fields": ("account_status", "credit_score", "relationship_manager", "notes")}),
+        ("Lifecycle", {"fields": ("first_uploaded_at", "last_contact_date", "created_at", "updated_at")}),
+    )
+
+    def get_inlines(self, request, obj):
+        return [BankAccountInline, _debt_inline(), _log_inline()] if obj else []
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(SimpleHistoryAdmin):
+    form = BankAccountAdminForm
+    list_display = ("customer", "account_type", "masked_account_number", "bank_name", "is_primary", "is_active")
+    list_filter = ("account_type", "is_primary", "is_active")
+    search_fields = ("customer__full_name", "bank_name", "account_number_last4")
+    list_select_related = ("customer",)
+    autocomplete_fields = ("customer",)
+    readonly_fields = ("masked_account_number", "masked_routing_number", "created_at", "updated_at")
+    fields = ("customer", "account_type", "masked_account_number", "account_number", "masked_routing_number", "routing_number",
+              "bank_name", "is_active", "is_primary", "notes", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        bank_account_save(account=obj)
+
+
+@admin.register(RelationshipManager)
+class RelationshipManagerAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "person_id", "phone", "email", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("full_name", "person_id", "email")
+
+
+@admin.register(CustomerDetails)
+class CustomerDetailsAdmin(ImportExportModelAdmin):
+    resource_classes = [CustomerDetailsResource]
+    list_display = (
+        "run_id", "acc_number", "acc_prvdr_code", "cust_id", "final_entity_type", "borrower_biz_name",
+        "tot_loans", "tot_default_loans", "risk_category", "current_rm_name", "source", "sync_status", "synced_at",
+    )
+    list_filter = ("acc_prvdr_code", "final_entity_type", "direct_entity_type", "risk_category", "borrower_status", "source", "sync_status")
+    search_fields = ("run_id", "cust_id", "acc_number", "borrower_biz_name", "account_holder_name", "current_rm_name")
+    list_select_related = ("customer", "relationship_manager")
+    autocomplete_fields = ("customer", "relationship_manager")
+    exclude = ("lead_id_proof_num", "lead_national_id")

@@ -1,0 +1,12 @@
+from rest_framework.routers import DefaultRouter
+
+from debts.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("debts", views.DebtViewSet, basename="debt")
+router.register("payments", views.PaymentViewSet, basename="payment")
+router.register("communication-logs", views.CommunicationLogViewSet, basename="communication-log")
+router.register("promises", views.PromiseToPayViewSet, basename="promise")
+
+urlpatterns = router.urls

@@ -1,0 +1,203 @@
+"""Debts (seed 002 ``debts`` and seeds 001/003 ``loans`` are one model),
+payments, communication logs and promises to pay."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from core.fields import EncryptedTextField, HashField
+from core.masking import mask
+from core.models import TimeStampedModel
+from debts.choices import (
+    CommunicationDirection,
+    CommunicationType,
+    DebtStatus,
+    DebtType,
+    PaymentMethod,
+    PaymentStatus,
+    PromiseStatus,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Debt(TimeStampedModel):
+    """Money a customer owes on one loan or account."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="debts")
+    loan_id = models.CharField(max_length=100, unique=True, null=True, blank=True, help_text="External loan id (loan book)")
+    debt_type = models.CharField(max_length=20, choices=DebtType.choices, default=DebtType.LOAN)
+
+    original_amount = models.DecimalField(**MONEY, help_text="Principal / original amount")
+    current_balance = models.DecimalField(**MONEY, help_text="Outstanding balance")
+    due_amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="Amount currently due (loan book)")
+    interest_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True, help_text="APR, percent")
+    minimum_payment = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="UGX")
+
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True, db_index=True, help_text="Next payment due date")
+    last_payment_date = models.DateField(null=True, blank=True)
+    last_payment_amount = models.DecimalField(**MONEY, null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=DebtStatus.choices, default=DebtStatus.ACTIVE, db_index=True)
+    days_past_due = models.PositiveIntegerField(default=0, db_index=True)
+
+    account_number = EncryptedTextField(blank=True, default="", help_text="Encrypted at rest")
+    account_number_hash = HashField(source="account_number", normalizer="digits", db_index=True)
+    reference_number = models.CharField(max_length=100, blank=True, db_index=True)
+
+    # Branch and employee (loan book, seeds 001/003)
+    state = models.CharField(max_length=100, blank=True)
+    cluster = models.CharField(max_length=100, blank=True, db_index=True)
+    branch = models.CharField(max_length=200, blank=True, db_index=True)
+    branch_contact = models.CharField(max_length=32, blank=True)
+    employee_name = models.CharField(max_length=200, blank=True)
+    employee_id = models.CharField(max_length=50, blank=True, db_index=True)
+    employee_contact = models.CharField(max_length=32, blank=True)
+
+    # Settlement / write-off (who and why)
+    settled_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_reason = models.TextField(blank=True)
+    source_upload = models.ForeignKey("uploads.FileUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords(excluded_fields=["account_number", "account_number_hash"])
+
+    class Meta:
+        db_table = "debts"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="debt_status_due"),
+            models.Index(fields=["branch", "cluster"], name="debt_branch_cluster"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(original_amount__gte=0), name="debt_original_amount_not_negative"),
+            models.CheckConstraint(condition=Q(current_balance__gte=0), name="debt_current_balance_not_negative"),
+            models.CheckConstraint(condition=Q(due_amount__isnull=True) | Q(due_amount__gte=0), name="debt_due_amount_not_negative"),
+        ]
+        permissions = [
+            ("settle_debt", "Can settle a debt for less than its balance"),
+            ("write_off_debt", "Can write off a debt"),
+        ]
+
+    def __str__(self):
+        return f"{self.loan_id or f'Debt #{self.pk}'} ({self.current_balance} {self.currency})"
+
+    # Seeds 001/003 call these principal_amount / outstanding_amount / next_due_date.
+    @property
+    def principal_amount(self):
+        return self.original_amount
+
+    @property
+    def outstanding_amount(self):
+        return self.current_balance
+
+    @property
+    def next_due_date(self):
+        return self.due_date
+
+    @property
+    def last_paid_date(self):
+        return self.last_payment_date
+
+    @property
+    def last_paid_amount(self):
+        return self.last_payment_amount
+
+    @property
+    def masked_account_number(self) -> str:
+        return mask(self.account_number)
+
+
+class Payment(TimeStampedModel):
+    """A payment against a debt. Only a COMPLETED payment moves the balance,
+    and only through ``debts.services``."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="payments")
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    payment_date = models.DateTimeField()
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, blank=True)
+    transaction_id = models.CharField(max_length=100, unique=True, null=True, blank=True, help_text="External transaction id")
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        db_table = "payments"
+        ordering = ["-payment_date", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self):
+        return f"{self.amount} on {self.debt_id} ({self.status})"
+
+
+class CommunicationLog(models.Model):
+    """Every contact with a customer, on any channel (seed 002)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="communication_logs")
+    debt = models.ForeignKey(Debt, null=True, blank=True, on_delete=models.SET_NULL, related_name="communication_logs")
+    call_session = models.ForeignKey(
+        "calls.CallSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="communication_logs"
+    )
+    communication_type = models.CharField(max_length=12, choices=CommunicationType.choices, db_index=True)
+    direction = models.CharField(max_length=8, choices=CommunicationDirection.choices)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    contact_phone = models.CharField(max_length=20, blank=True)
+    contact_email = models.EmailField(blank=True)
+    outcome = models.CharField(max_length=32, blank=True, db_index=True)
+    notes = models.TextField(blank=True)
+    timestamp = models.DateTimeField(db_index=True)
+    agent_id = models.CharField(max_length=100, blank=True, help_text="Agent or system that made the contact")
+    agent_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "communication_logs"
+        ordering = ["-timestamp", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["call_session"], name="one_log_per_call_session"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_communication_type_display()} {self.direction} {self.timestamp:%Y-%m-%d}"
+
+
+class PromiseToPay(TimeStampedModel):
+    """A customer's promise, recorded from a contact, judged kept or broken."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="promises")
+    debt = models.ForeignKey(Debt, on_delete=models.CASCADE, related_name="promises")
+    communication_log = models.ForeignKey(
+        CommunicationLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises"
+    )
+    amount = models.DecimalField(**MONEY)
+    promised_date = models.DateField(db_index=True)
+    status = models.CharField(max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.PENDING, db_index=True)
+    amount_paid = models.DecimalField(**MONEY, default=0)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "promises_to_pay"
+        verbose_name = "promise to pay"
+        verbose_name_plural = "promises to pay"
+        ordering = ["promised_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="promise_amount_paid_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} by {self.promised_date} ({self.status})"

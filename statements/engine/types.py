@@ -1,0 +1,147 @@
+"""Plain data carried through the statement engine.
+
+Everything here is a dataclass with ``Decimal`` money and no Django import, so
+the engine runs the same inside a request, a Celery task or the
+``parse_statement`` command that must not touch the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+CREDIT = "credit"
+DEBIT = "debit"
+
+
+@dataclass(slots=True)
+class PdfMetadata:
+    title: str = ""
+    author: str = ""
+    creator: str = ""
+    producer: str = ""
+    created: datetime | None = None
+    modified: datetime | None = None
+    # The raw PDF date strings, kept because a hand-edited file often has a
+    # malformed one and that itself is worth seeing.
+    created_raw: str = ""
+    modified_raw: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "author": self.author,
+            "creator": self.creator,
+            "producer": self.producer,
+            "created": self.created.isoformat() if self.created else None,
+            "modified": self.modified.isoformat() if self.modified else None,
+        }
+
+
+@dataclass(slots=True)
+class RawTxn:
+    """One transaction row as read from the file: cleaned values and raw text.
+
+    ``amount`` is signed (credits positive, debits negative) once the parser
+    knows the direction; ``fee`` is always non-negative. ``raw`` keeps the
+    text of every cell exactly as read so an analyst can see what was cleaned.
+    """
+
+    row_no: int  # 1-based position in the file's transaction table
+    txn_id: str
+    txn_date: datetime
+    amount: Decimal
+    fee: Decimal
+    balance: Decimal
+    description: str = ""
+    txn_type: str = ""
+    status: str = ""
+    direction: str = ""  # CREDIT / DEBIT / "" when not stated in the file
+    from_acc: str = ""
+    to_acc: str = ""
+    page: int | None = None
+    has_quality_issue: bool = False
+    quality_notes: list[str] = field(default_factory=list)
+    raw: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ParsedStatement:
+    """What a parser read from one file, before any verification."""
+
+    provider: str  # acc_prvdr_code: UATL / UMTN
+    format: str  # e.g. "pdf_format_1", "csv_format_2", "xlsx"
+    file_kind: str  # pdf / csv / gzip-csv / xlsx / xls
+    acc_number: str | None
+    transactions: list[RawTxn]
+    header: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, Decimal] = field(default_factory=dict)
+    metadata: PdfMetadata | None = None
+    page_count: int | None = None
+    header_row_manipulation_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ProcessedTxn:
+    raw: RawTxn
+    seq: int  # 1-based position after ordering
+    effect: Decimal  # how this row moves the running balance
+    calculated_balance: Decimal
+    balance_diff: Decimal
+    is_duplicate: bool = False
+    is_special: bool = False
+    special_type: str = ""
+    skipped: bool = False  # does not move the running balance at all
+    implicit_charge: Decimal = Decimal("0")
+    gap_days: int = 0
+
+    @property
+    def direction(self) -> str:
+        if self.raw.direction:
+            return self.raw.direction
+        return CREDIT if self.raw.amount >= 0 else DEBIT
+
+
+@dataclass(slots=True)
+class Summary:
+    """The per-statement figures kept in StatementSummary."""
+
+    txn_count: int = 0
+    credits: Decimal = Decimal("0")
+    debits: Decimal = Decimal("0")
+    fees: Decimal = Decimal("0")
+    opening_balance_stated: Decimal | None = None
+    closing_balance_stated: Decimal | None = None
+    opening_balance_calculated: Decimal | None = None
+    closing_balance_calculated: Decimal | None = None
+    first_txn_date: datetime | None = None
+    last_txn_date: datetime | None = None
+    duplicate_count: int = 0
+    quality_issues_count: int = 0
+    header_row_manipulation_count: int = 0
+    special_txn_count: int = 0
+    balance_match: str = "Failed"  # "Success" / "Failed"
+    balance_diff_changes: int = 0
+    balance_diff_change_ratio: Decimal = Decimal("0")
+    missing_days_detected: bool = False
+    gap_related_balance_changes: int = 0
+    max_gap_days: int = 0
+    implicit_ind02_commission: bool = False
+    implicit_merchant_cashback: bool = False
+    verification_status: str = ""
+    verification_reason: str = ""
+    tampering_level: str = ""
+    tampering_reason: str = ""
+
+
+@dataclass(slots=True)
+class StatementResult:
+    """A parsed statement with every processing rule applied."""
+
+    parsed: ParsedStatement
+    transactions: list[ProcessedTxn]
+    summary: Summary
+    status: str  # StatementStatus value

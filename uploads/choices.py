@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class UploadStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
+    FAILED = "failed", "Failed"
+
+
+class RowStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    MATCHED = "matched", "Matched"
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class MatchMethod(models.TextChoices):
+    FINGERPRINT = "fingerprint", "Fingerprint (phone + name)"
+    PHONE_NATIONAL_ID = "phone_national_id", "Phone + national ID"
+    PHONE = "phone", "Phone only (secondary)"
+    NEW = "new", "New customer"
+    DUPLICATE_ROW = "duplicate_row", "Identical row already imported"

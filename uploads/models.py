@@ -1,0 +1,97 @@
+"""Loan-book uploads, tracked file by file and row by row (seeds 001/003)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import TimeStampedModel
+from uploads.choices import MatchMethod, RowStatus, UploadStatus
+
+
+class FileUpload(TimeStampedModel):
+    """One uploaded loan-book file (``file_uploads``) and its processing job."""
+
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to="uploads/%Y/%m/", blank=True, max_length=500)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by_label = models.CharField(max_length=200, blank=True, help_text="Who or what uploaded it, when not a user")
+    uploaded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats")
+
+    status = models.CharField(max_length=24, choices=UploadStatus.choices, default=UploadStatus.PENDING, db_index=True)
+    total_records = models.PositiveIntegerField(default=0)
+    processed_records = models.PositiveIntegerField(default=0)
+    success_records = models.PositiveIntegerField(default=0)
+    failed_records = models.PositiveIntegerField(default=0)
+    skipped_records = models.PositiveIntegerField(default=0)
+    customers_created = models.PositiveIntegerField(default=0)
+    customers_matched = models.PositiveIntegerField(default=0)
+    debts_created = models.PositiveIntegerField(default=0)
+    debts_updated = models.PositiveIntegerField(default=0)
+    processing_errors = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "file_uploads"
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(processed_records__lte=models.F("total_records")) | Q(total_records=0),
+                name="upload_processed_not_above_total",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
+
+    # Seed 001 legacy names.
+    @property
+    def upload_status(self) -> str:
+        return self.status
+
+    @property
+    def upload_time(self):
+        return self.uploaded_at
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_records:
+            return 100 if self.status in (UploadStatus.COMPLETED, UploadStatus.COMPLETED_WITH_ERRORS) else 0
+        return int(100 * self.processed_records / self.total_records)
+
+
+class UploadRow(models.Model):
+    """One line of a loan book (``upload_rows``), with what it matched."""
+
+    file_upload = models.ForeignKey(FileUpload, on_delete=models.CASCADE, related_name="rows")
+    line_number = models.PositiveIntegerField()
+    raw_data = models.JSONField(default=dict)
+    row_fingerprint = models.CharField(max_length=64, db_index=True)
+    phone_normalized = models.CharField(max_length=20, blank=True, db_index=True)
+    matched_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="upload_row_matches",
+        db_column="match_customer_id",
+    )
+    matched_debt = models.ForeignKey(
+        "debts.Debt", null=True, blank=True, on_delete=models.SET_NULL, related_name="upload_row_matches",
+        db_column="match_loan_id",
+    )
+    match_method = models.CharField(max_length=20, choices=MatchMethod.choices, blank=True)
+    status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "upload_rows"
+        ordering = ["file_upload_id", "line_number"]
+        constraints = [models.UniqueConstraint(fields=["file_upload", "line_number"], name="upload_row_unique_line")]
+        indexes = [models.Index(fields=["file_upload", "status"], name="upload_row_upload_status")]
+
+    def __str__(self):
+        return f"{self.file_upload_id}:{self.line_number} ({self.status})"
