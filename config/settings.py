@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
+from config.spectacular import enum_name_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -219,7 +220,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": enum_name_overrides(),
 }
 
 # --- Celery ----------------------------------------------------------------
@@ -240,7 +241,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.get_int("CELERY_VIS
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Default beat entries; django-celery-beat copies them into the database where
 # ops can edit them in the admin.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "scan-statement-inbox": {"task": "statements.tasks.scan_statement_inbox", "schedule": 300.0},
+    "update-delinquency-nightly": {"task": "debts.tasks.update_delinquency", "schedule": crontab(hour=1, minute=30)},
+    "dispatch-scheduled-calls": {"task": "calls.tasks.dispatch_scheduled_calls", "schedule": 60.0},
+    "reconcile-stuck-calls": {"task": "calls.tasks.reconcile_stuck_calls", "schedule": 600.0},
+    "retry-pending-customer-details": {"task": "customers.tasks.retry_pending_customer_details", "schedule": 1800.0},
+}
 
 # --- Domain settings -------------------------------------------------------
 PHONE_DEFAULT_REGION = env.get_str("PHONE_DEFAULT_REGION", "UG").upper()

@@ -1,12 +1,6 @@
 from rest_framework import serializers
 
-from customers.models import BankAccount, Customer, CustomerDetails, RelationshipManager
-
-
-class RelationshipManagerSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = RelationshipManager
-        fields = ["id", "person_id", "full_name", "first_name", "middle_name", "last_name", "phone", "email", "is_active"]
+from customers.models import BankAccount, Customer
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -40,9 +34,3 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "is_primary", "notes", "created_at", "updated_at",
         ]
         read_only_fields = fields
-
-
-class CustomerDetailsSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = CustomerDetails
-        exclude = ["lead_id_proof_num", "lead_national_id"]
