@@ -128,6 +128,8 @@ class Payment(TimeStampedModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    refund_reason = models.TextField(blank=True)
+    refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
@@ -136,6 +138,9 @@ class Payment(TimeStampedModel):
         db_table = "payments"
         ordering = ["-payment_date", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        indexes = [models.Index(fields=["debt", "status"], name="payment_debt_status")]
+        # Refunding gives money back: a separate right from recording payments.
+        permissions = [("refund_payment", "Can refund a completed payment")]
 
     def __str__(self):
         return f"{self.amount} on {self.debt_id} ({self.status})"
