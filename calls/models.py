@@ -25,8 +25,12 @@ class CallSession(TimeStampedModel):
     ended_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     recording_url = models.URLField(max_length=500, blank=True)
-    attempt_count = models.PositiveSmallIntegerField(default=0)
+    attempt_count = models.PositiveSmallIntegerField(default=0, help_text="Requests made to the provider to place this call")
     error_message = models.TextField(blank=True)
+    # A worker that is placing the call holds this lease; the session stays
+    # "scheduled" until the provider accepts it, so the lease is what stops a
+    # second worker (beat re-enqueue, duplicate task) from dialling it twice.
+    dispatch_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     triggered_by_batch = models.ForeignKey(
         "uploads.FileUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="triggered_call_sessions"
@@ -43,7 +47,12 @@ class CallSession(TimeStampedModel):
     class Meta:
         db_table = "call_sessions"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "updated_at"], name="call_status_updated")]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="call_status_updated"),
+            # The dashboard's "latest call of each customer" subquery.
+            models.Index(fields=["customer", "created_at"], name="call_customer_created"),
+            models.Index(fields=["status", "scheduled_for"], name="call_status_scheduled"),
+        ]
         permissions = [("trigger_call", "Can trigger collection calls")]
 
     def __str__(self):
@@ -97,6 +106,7 @@ class UnmatchedCallback(models.Model):
     class Meta:
         db_table = "call_unmatched_callbacks"
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["reconciled_at", "call_sid"], name="unmatched_open_sid")]
 
     def __str__(self):
         return f"Unmatched {self.call_sid} {self.status}"
