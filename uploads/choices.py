@@ -22,5 +22,11 @@ class MatchMethod(models.TextChoices):
     FINGERPRINT = "fingerprint", "Fingerprint (phone + name)"
     PHONE_NATIONAL_ID = "phone_national_id", "Phone + national ID"
     PHONE = "phone", "Phone only (secondary)"
+    LOAN = "loan", "Customer of the existing loan"
     NEW = "new", "New customer"
     DUPLICATE_ROW = "duplicate_row", "Identical row already imported"
+
+
+class FileFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import TimeStampedModel
-from uploads.choices import MatchMethod, RowStatus, UploadStatus
+from uploads.choices import FileFormat, MatchMethod, RowStatus, UploadStatus
 
 
 class FileUpload(TimeStampedModel):
@@ -34,6 +34,16 @@ class FileUpload(TimeStampedModel):
     processing_errors = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    # What the reader found, shown to ops and used by the failed-rows export.
+    file_format = models.CharField(max_length=8, choices=FileFormat.choices, blank=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    headers = models.JSONField(default=list, blank=True, help_text="Column headers as written in the file")
+    phone_region = models.CharField(max_length=2, blank=True, help_text="Region for phone numbers without a country code")
+    # The resume point: every record up to this line is committed with its
+    # chunk, so a crashed worker's successor starts right after it.
+    last_line_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "file_uploads"
