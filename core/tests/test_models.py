@@ -1,0 +1,119 @@
+"""Database constraints the seeds promise, and the legacy names of seed 001."""
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from core.tests.factories import (
+    BankAccountFactory,
+    CallSessionFactory,
+    CustomerDetailsFactory,
+    CustomerFactory,
+    DebtFactory,
+    FileUploadFactory,
+    PaymentFactory,
+    UploadRowFactory,
+)
+from calls.models import CallStatusUpdate
+from customers.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _rejected(callable_):
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            callable_()
+
+
+def test_customer_fingerprint_is_unique():
+    CustomerFactory(fingerprint="a" * 64)
+    _rejected(lambda: CustomerFactory(fingerprint="a" * 64))
+
+
+def test_customer_without_phone_is_rejected():
+    _rejected(lambda: CustomerFactory(primary_phone=""))
+
+
+def test_details_run_id_is_unique():
+    CustomerDetailsFactory(run_id="68e92f3cbd39c")
+    _rejected(lambda: CustomerDetailsFactory(run_id="68e92f3cbd39c"))
+
+
+def test_call_sid_is_unique():
+    CallSessionFactory(call_sid="exotel_call_123")
+    _rejected(lambda: CallSessionFactory(call_sid="exotel_call_123"))
+
+
+def test_payment_transaction_id_is_unique():
+    PaymentFactory(transaction_id="MP2401")
+    _rejected(lambda: PaymentFactory(transaction_id="MP2401"))
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5.00")])
+def test_payment_amount_must_be_positive(amount):
+    _rejected(lambda: PaymentFactory(amount=amount))
+
+
+def test_debt_balance_cannot_go_negative():
+    _rejected(lambda: DebtFactory(current_balance=Decimal("-0.01")))
+
+
+def test_one_primary_bank_account_per_customer():
+    customer = CustomerFactory()
+    BankAccountFactory(customer=customer, is_primary=True, primary_for=customer)
+    _rejected(lambda: BankAccountFactory(customer=customer, is_primary=True, primary_for=customer))
+    # A non-primary account cannot pretend to be the primary.
+    _rejected(lambda: BankAccountFactory(customer=customer, is_primary=False, primary_for=customer))
+
+
+def test_bank_account_numbers_are_unique_even_written_differently():
+    BankAccountFactory(account_number="0012-0034-5678")
+    _rejected(lambda: BankAccountFactory(account_number="001200345678"))
+
+
+def test_one_status_row_per_call_status():
+    call = CallSessionFactory()
+    CallStatusUpdate.objects.create(call_session=call, status="ringing", timestamp=timezone.now())
+    _rejected(lambda: CallStatusUpdate.objects.create(call_session=call, status="ringing", timestamp=timezone.now()))
+
+
+def test_upload_row_line_is_unique_per_upload():
+    upload = FileUploadFactory()
+    UploadRowFactory(file_upload=upload, line_number=2)
+    _rejected(lambda: UploadRowFactory(file_upload=upload, line_number=2))
+
+
+def test_ssn_is_encrypted_at_rest_and_found_by_hash():
+    customer = CustomerFactory(ssn="123-45-6789")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ssn, ssn_hash FROM customers WHERE id = %s", [customer.pk])
+        stored, stored_hash = cursor.fetchone()
+    assert "6789" not in stored and "123-45" not in stored
+    from core.fields import lookup_hash
+
+    assert Customer.objects.get(ssn_hash=lookup_hash(Customer, "ssn_hash", "123456789")).pk == customer.pk
+    assert Customer.objects.get(pk=customer.pk).ssn == "123-45-6789"
+    assert customer.masked_ssn.endswith("6789") and "123" not in customer.masked_ssn
+
+
+def test_legacy_property_names_of_seed_001():
+    customer = CustomerFactory(full_name="Rajesh Kumar", primary_phone="+919876543210")
+    assert customer.name == "Rajesh Kumar"
+    assert customer.phone_number == "+919876543210"
+    customer.name = "R. Kumar"
+    assert customer.full_name == "R. Kumar"
+
+    upload = FileUploadFactory(status="processing")
+    assert upload.upload_status == "processing"
+    assert upload.upload_time == upload.uploaded_at
+
+    started = timezone.now()
+    call = CallSessionFactory(initiated_at=started, duration_seconds=120)
+    assert call.start_time == started
+    assert call.duration == 120
+
+    debt = DebtFactory(original_amount=Decimal("250000"), current_balance=Decimal("15000"))
+    assert debt.principal_amount == Decimal("250000")
+    assert debt.outstanding_amount == Decimal("15000")
