@@ -134,11 +134,25 @@ DATABASES = {"default": _tune(_default_db, env.get_str("TEST_DB_NAME"))}
 # migrated. FlowApiRouter enforces both.
 _flow_db = env.get_database("FLOW_API_DATABASE_URL", None)
 FLOW_API_ENABLED = _flow_db is not None
+FLOW_API_TIMEOUT_SECONDS = env.get_int("FLOW_API_TIMEOUT_SECONDS", 10, minimum=1)
+# run_ids per IN (...) query against the core database: a batch of 10,000
+# statements costs ~6 queries per 2,000 run_ids.
+FLOW_API_BATCH_SIZE = env.get_int("FLOW_API_BATCH_SIZE", 2000, minimum=1)
 if _flow_db:
     _flow_db = _tune(_flow_db)
-    _flow_db["TEST"] = {"MIRROR": None, "NAME": env.get_str("FLOW_API_TEST_DB_NAME") or _flow_db["NAME"]}
+    if _flow_db["ENGINE"] == "django.db.backends.mysql":
+        # A core database that hangs must not hang a statement import: the
+        # client gives up (and the details are retried later) instead.
+        _flow_db["OPTIONS"].setdefault("connect_timeout", FLOW_API_TIMEOUT_SECONDS)
+        _flow_db["OPTIONS"].setdefault("read_timeout", FLOW_API_TIMEOUT_SECONDS)
+        _flow_db["OPTIONS"].setdefault("write_timeout", FLOW_API_TIMEOUT_SECONDS)
+    # Never the real database's own name: the test runner drops and recreates
+    # its test database. Derived from TEST_DB_NAME so parallel runs differ.
+    _flow_test_name = env.get_str("FLOW_API_TEST_DB_NAME") or (
+        f"{env.get_str('TEST_DB_NAME')}_flow_api" if env.get_str("TEST_DB_NAME") else f"test_{_flow_db['NAME']}"
+    )
+    _flow_db["TEST"] = {"MIRROR": None, "NAME": _flow_test_name}
     DATABASES["flow_api"] = _flow_db
-FLOW_API_TIMEOUT_SECONDS = env.get_int("FLOW_API_TIMEOUT_SECONDS", 10, minimum=1)
 DATABASE_ROUTERS = ["core.routers.FlowApiRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
