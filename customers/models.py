@@ -288,6 +288,10 @@ class CustomerDetails(TimeStampedModel):
     sync_status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.SYNCED, db_index=True)
     synced_at = models.DateTimeField(null=True, blank=True)
     sync_error = models.TextField(blank=True)
+    # Lets a re-run of the CSV backfill skip rows whose values did not change,
+    # so it rewrites nothing (encrypted columns would otherwise get new
+    # ciphertext and updated_at would move on every run).
+    content_hash = models.CharField(max_length=64, blank=True, editable=False, help_text="SHA-256 of the values last imported")
 
     class Meta:
         db_table = "customer_details"
