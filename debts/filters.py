@@ -1,25 +1,39 @@
 import django_filters
 
+from core.fields import lookup_hash
+from debts.choices import DebtStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
 
 
 class DebtFilterSet(django_filters.FilterSet):
+    status_in = django_filters.MultipleChoiceFilter(field_name="status", choices=DebtStatus.choices, help_text="Any of these statuses")
     min_days_past_due = django_filters.NumberFilter(field_name="days_past_due", lookup_expr="gte")
+    max_days_past_due = django_filters.NumberFilter(field_name="days_past_due", lookup_expr="lte")
+    min_balance = django_filters.NumberFilter(field_name="current_balance", lookup_expr="gte")
+    max_balance = django_filters.NumberFilter(field_name="current_balance", lookup_expr="lte")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    issued_before = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
+    issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
+    account_number = django_filters.CharFilter(method="filter_account_number", help_text="Exact account number (matched on its keyed hash)")
 
     class Meta:
         model = Debt
-        fields = ["customer", "loan_id", "debt_type", "status", "branch", "cluster", "employee_id", "reference_number"]
+        fields = ["customer", "loan_id", "debt_type", "status", "branch", "cluster", "state", "employee_id", "reference_number", "currency"]
+
+    def filter_account_number(self, queryset, name, value):
+        return queryset.filter(account_number_hash=lookup_hash(Debt, "account_number_hash", value))
 
 
 class PaymentFilterSet(django_filters.FilterSet):
     paid_after = django_filters.IsoDateTimeFilter(field_name="payment_date", lookup_expr="gte")
     paid_before = django_filters.IsoDateTimeFilter(field_name="payment_date", lookup_expr="lte")
+    min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
+    max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
 
     class Meta:
         model = Payment
-        fields = ["customer", "debt", "status", "payment_method", "transaction_id"]
+        fields = ["customer", "debt", "status", "payment_method", "transaction_id", "recorded_by"]
 
 
 class CommunicationLogFilterSet(django_filters.FilterSet):
@@ -28,7 +42,7 @@ class CommunicationLogFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CommunicationLog
-        fields = ["customer", "debt", "call_session", "communication_type", "direction", "outcome", "agent_id"]
+        fields = ["customer", "debt", "call_session", "communication_type", "direction", "outcome", "agent_id", "agent_user"]
 
 
 class PromiseToPayFilterSet(django_filters.FilterSet):
@@ -37,4 +51,4 @@ class PromiseToPayFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = PromiseToPay
-        fields = ["customer", "debt", "status"]
+        fields = ["customer", "debt", "status", "communication_log"]

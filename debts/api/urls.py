@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from debts.api import views
@@ -9,4 +10,7 @@ router.register("payments", views.PaymentViewSet, basename="payment")
 router.register("communication-logs", views.CommunicationLogViewSet, basename="communication-log")
 router.register("promises", views.PromiseToPayViewSet, basename="promise")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("reports/aging/", views.AgingReportView.as_view(), name="aging-report"),
+    *router.urls,
+]

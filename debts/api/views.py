@@ -1,34 +1,162 @@
-from rest_framework import viewsets
+"""Collections API: debts, payments, communication logs, promises, the aging report.
 
-from debts.api.serializers import CommunicationLogSerializer, DebtSerializer, PaymentSerializer, PromiseToPaySerializer
+Create, read, update, filter, paginate; no deletes (money history is kept).
+Money moves only through the service calls behind the serializers and the
+``complete``/``refund``/``settle``/``write-off`` actions.
+"""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.permissions import ModelPermissions
+from customers.api.serializers import service_call
+from debts import selectors, services
+from debts.api.serializers import (
+    AgingReportSerializer,
+    CommunicationLogSerializer,
+    DebtSerializer,
+    DebtSettleSerializer,
+    DebtStatusChangeSerializer,
+    DebtWriteOffSerializer,
+    PaymentFailSerializer,
+    PaymentRefundSerializer,
+    PaymentSerializer,
+    PromiseToPaySerializer,
+)
 from debts.filters import CommunicationLogFilterSet, DebtFilterSet, PaymentFilterSet, PromiseToPayFilterSet
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
 
 
-class DebtViewSet(viewsets.ReadOnlyModelViewSet):
+class _CreateReadUpdateViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    pass
+
+
+def _run_action(view, request, serializer_class, required: str, call):
+    """Run an action that needs ``required`` on top of the model permission
+    the router already checked for a POST (``add_<model>``)."""
+    if not request.user.has_perm(required):
+        view.permission_denied(request, message=f"You need the {required} permission.")
+    if serializer_class is None:
+        return call({})
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return call(body.validated_data)
+
+
+class DebtViewSet(_CreateReadUpdateViewSet):
     queryset = Debt.objects.all()
     serializer_class = DebtSerializer
     filterset_class = DebtFilterSet
     search_fields = ["loan_id", "reference_number", "customer__full_name"]
     ordering_fields = ["created_at", "due_date", "current_balance", "days_past_due", "id"]
 
+    @extend_schema(request=DebtSettleSerializer, responses=DebtSerializer, summary="Settle for less (needs debts.settle_debt)")
+    @action(detail=True, methods=["post"])
+    def settle(self, request, pk=None):
+        debt = self.get_object()
+        result = _run_action(self, request, DebtSettleSerializer, "debts.settle_debt", lambda data: service_call(
+            services.debt_settle, debt_id=debt.pk, settled_by=request.user, **data))
+        return Response(DebtSerializer(result, context={"request": request}).data)
 
-class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    @extend_schema(request=DebtWriteOffSerializer, responses=DebtSerializer, summary="Write off (needs debts.write_off_debt)")
+    @action(detail=True, methods=["post"], url_path="write-off")
+    def write_off(self, request, pk=None):
+        debt = self.get_object()
+        result = _run_action(self, request, DebtWriteOffSerializer, "debts.write_off_debt", lambda data: service_call(
+            services.debt_write_off, debt_id=debt.pk, written_off_by=request.user, **data))
+        return Response(DebtSerializer(result, context={"request": request}).data)
+
+    @extend_schema(request=DebtStatusChangeSerializer, responses=DebtSerializer, summary="Move between active, in collection and defaulted")
+    @action(detail=True, methods=["post"], url_path="change-status")
+    def change_status(self, request, pk=None):
+        debt = self.get_object()
+        result = _run_action(self, request, DebtStatusChangeSerializer, "debts.change_debt", lambda data: service_call(
+            services.debt_change_status, debt_id=debt.pk, changed_by=request.user, **data))
+        return Response(DebtSerializer(result, context={"request": request}).data)
+
+
+class PaymentViewSet(_CreateReadUpdateViewSet):
     queryset = Payment.objects.all()
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilterSet
+    search_fields = ["transaction_id", "notes"]
     ordering_fields = ["payment_date", "amount", "id"]
 
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        # A replayed transaction_id answers the payment already recorded.
+        code = status.HTTP_200_OK if getattr(serializer, "replayed", False) else status.HTTP_201_CREATED
+        return Response(serializer.data, status=code)
 
-class CommunicationLogViewSet(viewsets.ReadOnlyModelViewSet):
+    @extend_schema(request=None, responses=PaymentSerializer, summary="Complete a pending payment (idempotent)")
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        payment = self.get_object()
+        result = _run_action(self, request, None, "debts.change_payment", lambda data: service_call(
+            services.payment_complete, payment_id=payment.pk, completed_by=request.user))
+        return Response(PaymentSerializer(result, context={"request": request}).data)
+
+    @extend_schema(request=PaymentRefundSerializer, responses=PaymentSerializer, summary="Refund a completed payment (needs debts.refund_payment; idempotent)")
+    @action(detail=True, methods=["post"])
+    def refund(self, request, pk=None):
+        payment = self.get_object()
+        result = _run_action(self, request, PaymentRefundSerializer, "debts.refund_payment", lambda data: service_call(
+            services.payment_refund, payment_id=payment.pk, refunded_by=request.user, **data))
+        return Response(PaymentSerializer(result, context={"request": request}).data)
+
+    @extend_schema(request=PaymentFailSerializer, responses=PaymentSerializer, summary="Mark a pending payment failed")
+    @action(detail=True, methods=["post"])
+    def fail(self, request, pk=None):
+        payment = self.get_object()
+        result = _run_action(self, request, PaymentFailSerializer, "debts.change_payment", lambda data: service_call(
+            services.payment_fail, payment_id=payment.pk, failed_by=request.user, **data))
+        return Response(PaymentSerializer(result, context={"request": request}).data)
+
+
+class CommunicationLogViewSet(_CreateReadUpdateViewSet):
     queryset = CommunicationLog.objects.all()
     serializer_class = CommunicationLogSerializer
     filterset_class = CommunicationLogFilterSet
+    search_fields = ["notes", "agent_id", "contact_phone", "contact_email"]
     ordering_fields = ["timestamp", "id"]
 
 
-class PromiseToPayViewSet(viewsets.ReadOnlyModelViewSet):
+class PromiseToPayViewSet(_CreateReadUpdateViewSet):
     queryset = PromiseToPay.objects.all()
     serializer_class = PromiseToPaySerializer
     filterset_class = PromiseToPayFilterSet
-    ordering_fields = ["promised_date", "id"]
+    ordering_fields = ["promised_date", "amount", "id"]
+
+
+class AgingReportView(APIView):
+    """Open debts by days past due: current, 1–30, 31–60, 61–90, 90+ (counts and balances)."""
+
+    permission_classes = [ModelPermissions]
+    queryset = Debt.objects.none()  # ModelPermissions reads the model from it: needs debts.view_debt
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(selectors.AGING_GROUPS), description="Also break down by branch, cluster or both"),
+            OpenApiParameter("branch", OpenApiTypes.STR, description="Only this branch"),
+            OpenApiParameter("cluster", OpenApiTypes.STR, description="Only this cluster"),
+        ],
+        responses=AgingReportSerializer,
+        summary="Aging report",
+    )
+    def get(self, request):
+        group_by = request.query_params.get("group_by", "none")
+        if group_by not in selectors.AGING_GROUPS:
+            return Response(
+                {"group_by": [f"Use one of: {', '.join(selectors.AGING_GROUPS)}."]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        report = selectors.aging_report(
+            group_by=group_by, branch=request.query_params.get("branch") or None, cluster=request.query_params.get("cluster") or None
+        )
+        return Response(AgingReportSerializer(report).data)
