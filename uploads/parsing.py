@@ -1,0 +1,237 @@
+"""Turn one loan-book record's text into typed values, or say exactly what is wrong.
+
+Every problem names the line, the column as written in the file and the
+value, so an ops person can fix the sheet without guessing. National IDs are
+never echoed back in clear.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from core.masking import mask
+from core.phones import InvalidPhoneNumber, normalize_phone
+from uploads.readers import HeaderMap, Record
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d-%b-%Y", "%d %b %Y", "%d-%B-%Y", "%d %B %Y", "%Y/%m/%d", "%d.%m.%Y")
+MAX_INTEGER_DIGITS = 14  # DecimalField(max_digits=16, decimal_places=2)
+
+# Longest text each target column takes (Customer / Debt field sizes).
+MAX_LENGTHS = {
+    "name": 300,
+    "loan_id": 100,
+    "state": 100,
+    "cluster": 100,
+    "branch": 200,
+    "branch_contact": 32,
+    "employee_name": 200,
+    "employee_id": 50,
+    "employee_contact": 32,
+    "email": 254,
+    "national_id": 64,
+}
+TEXT_FIELDS = ("state", "cluster", "branch", "branch_contact", "employee_name", "employee_id", "employee_contact")
+_AMOUNT_EDGES = re.compile(r"^[^\d\-+.,(]+|[^\d.,)]+$")
+_AMOUNT_SPACES = re.compile(r"[\s'_\u00a0\u202f]")
+_THOUSANDS_COMMA = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?|\d{1,2}(,\d{2})*,\d{3}(\.\d+)?")
+_THOUSANDS_DOT = re.compile(r"\d{1,3}(\.\d{3}){2,}(,\d+)?|\d{1,3}(\.\d{3})+,\d+")
+
+
+class FieldError(ValueError):
+    pass
+
+
+@dataclass
+class ParsedRow:
+    line_number: int
+    name: str = ""
+    phone: str = ""
+    loan_id: str = ""
+    amount: Decimal | None = None
+    due_date: date | None = None
+    due_amount: Decimal | None = None
+    last_paid_date: date | None = None
+    last_paid_amount: Decimal | None = None
+    principal_amount: Decimal | None = None
+    state: str = ""
+    cluster: str = ""
+    branch: str = ""
+    branch_contact: str = ""
+    employee_name: str = ""
+    employee_id: str = ""
+    employee_contact: str = ""
+    email: str = ""
+    national_id: str = ""
+    currency: str = ""
+    secondary_phone: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def error_text(self) -> str:
+        return "; ".join(self.errors)
+
+
+def parse_amount(text: str) -> Decimal:
+    """``'1,234.50'``, ``'1.234,50'``, ``'2,50,000'``, ``'UGX 15 000'`` -> Decimal; never negative."""
+    text = _AMOUNT_SPACES.sub("", _AMOUNT_EDGES.sub("", text.strip()))
+    if text.startswith("(") and text.endswith(")"):
+        raise FieldError("must not be negative")
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")  # 1.234,50
+        else:
+            text = text.replace(",", "")  # 1,234.50
+    elif "," in text:
+        if _THOUSANDS_COMMA.fullmatch(text.lstrip("+-")):
+            text = text.replace(",", "")
+        elif text.count(",") == 1:
+            text = text.replace(",", ".")  # decimal comma: 1234,5
+        else:
+            raise FieldError("is not an amount")
+    elif text.count(".") > 1:
+        if _THOUSANDS_DOT.fullmatch(text.lstrip("+-")):
+            text = text.replace(".", "")
+        else:
+            raise FieldError("is not an amount")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise FieldError("is not an amount") from None
+    if not value.is_finite():
+        raise FieldError("is not an amount")
+    if value < 0:
+        raise FieldError("must not be negative")
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise FieldError("has more than 2 decimal places")
+    value = value.quantize(Decimal("0.01"))
+    if len(str(int(value))) > MAX_INTEGER_DIGITS:
+        raise FieldError(f"is too large (at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+    return value
+
+
+@lru_cache(maxsize=8192)
+def parse_date(text: str) -> date:
+    """``2024-01-15``, ``15/01/2024``, ``15-01-2024``, ``15-Jan-2024`` (and a few close cousins)."""
+    text = text.strip()
+    if " " in text and text[:4].isdigit() and ":" in text:
+        text = text.split(" ", 1)[0]  # 2024-01-15 00:00:00 from a spreadsheet
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise FieldError("is not a date (use 2024-01-15, 15/01/2024, 15-01-2024 or 15-Jan-2024)")
+
+
+@lru_cache(maxsize=65536)
+def _phone(text: str, region: str) -> str:
+    return normalize_phone(text, region)
+
+
+def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> ParsedRow:
+    """Validate and type one record; problems go to ``row.errors``, never raise."""
+    values = record.values
+    row = ParsedRow(line_number=record.line_number)
+    line = record.line_number
+
+    def fail(field_name: str, value: str, message: str) -> None:
+        shown = mask(value) if field_name == "national_id" else value
+        row.errors.append(f'line {line}, column "{header_map.header_for(field_name)}" = "{shown}": {message}')
+
+    if record.extra_cells:
+        row.errors.append(
+            f"line {line}: {len(header_map.headers) + len(record.extra_cells)} values but the header has "
+            f"{len(header_map.headers)} columns (an unquoted delimiter inside a value?)"
+        )
+
+    for field_name in ("name", "loan_id"):
+        text = values.get(field_name, "")
+        if not text:
+            fail(field_name, text, "is required")
+        elif len(text) > MAX_LENGTHS[field_name]:
+            fail(field_name, text[:40] + "…", f"is longer than {MAX_LENGTHS[field_name]} characters")
+        else:
+            setattr(row, field_name, " ".join(text.split()) if field_name == "name" else text)
+
+    phone = values.get("phone", "")
+    if not phone:
+        fail("phone", phone, "is required")
+    else:
+        try:
+            row.phone = _phone(phone, region)
+        except InvalidPhoneNumber:
+            fail("phone", phone, f"is not a valid phone number for region {region}")
+
+    secondary = values.get("secondary_phone", "")
+    if secondary:
+        try:
+            row.secondary_phone = _phone(secondary, region)
+        except InvalidPhoneNumber:
+            fail("secondary_phone", secondary, f"is not a valid phone number for region {region}")
+
+    amount = values.get("amount", "")
+    if not amount:
+        fail("amount", amount, "is required")
+    else:
+        try:
+            row.amount = parse_amount(amount)
+        except FieldError as exc:
+            fail("amount", amount, str(exc))
+
+    for field_name in ("due_amount", "last_paid_amount", "principal_amount"):
+        text = values.get(field_name, "")
+        if text:
+            try:
+                setattr(row, field_name, parse_amount(text))
+            except FieldError as exc:
+                fail(field_name, text, str(exc))
+
+    for field_name in ("due_date", "last_paid_date"):
+        text = values.get(field_name, "")
+        if text:
+            try:
+                setattr(row, field_name, parse_date(text))
+            except FieldError as exc:
+                fail(field_name, text, str(exc))
+
+    for field_name in TEXT_FIELDS:
+        text = values.get(field_name, "")
+        if len(text) > MAX_LENGTHS[field_name]:
+            fail(field_name, text[:40] + "…", f"is longer than {MAX_LENGTHS[field_name]} characters")
+        else:
+            setattr(row, field_name, text)
+
+    email = values.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+            if len(email) > MAX_LENGTHS["email"]:
+                raise ValidationError("too long")
+            row.email = email.lower()
+        except ValidationError:
+            fail("email", email, "is not a valid email address")
+
+    national_id = values.get("national_id", "")
+    if national_id:
+        if len(national_id) > MAX_LENGTHS["national_id"]:
+            fail("national_id", national_id, f"is longer than {MAX_LENGTHS['national_id']} characters")
+        else:
+            row.national_id = national_id
+
+    currency = values.get("currency", "")
+    if currency:
+        if len(currency) == 3 and currency.isalpha():
+            row.currency = currency.upper()
+        else:
+            fail("currency", currency, "is not a 3-letter currency code (e.g. UGX)")
+    return row
