@@ -253,3 +253,119 @@ class StatementSummary(TimeStampedModel):
 
     def __str__(self):
         return f"Summary of {self.statement_id}: {self.verification_status}"
+
+
+class UnifiedStatement(models.Model):
+    """Read-only rows of the ``unified_statements`` database view (seed 000).
+
+    One row per statement: the file's metadata, its verification summary and
+    the borrower context of its statement request, so analysts can query
+    flagged statements with borrower context in plain SQL. Created by
+    migration ``0002_unified_statements_view``; every column a statement or
+    request does not have is NULL (never ''), so ``cust_id IS NOT NULL``
+    means "linked to a customer".
+    """
+
+    statement = models.OneToOneField(Statement, primary_key=True, db_column="id", on_delete=models.DO_NOTHING, related_name="+")
+    # metadata
+    run_id = models.CharField(max_length=64)
+    acc_prvdr_code = models.CharField(max_length=8, choices=Provider.choices)
+    acc_number = models.CharField(max_length=32)
+    alt_acc_num = models.CharField(max_length=32)
+    format = models.CharField(max_length=16, choices=StatementFormat.choices)
+    pdf_format = models.PositiveSmallIntegerField(null=True)
+    file_name = models.CharField(max_length=255)
+    customer_name = models.CharField(max_length=300)
+    mobile_number = models.CharField(max_length=32)
+    statement_period = models.CharField(max_length=100)
+    period_start = models.DateField(null=True)
+    period_end = models.DateField(null=True)
+    request_date = models.DateField(null=True)
+    opening_balance = models.DecimalField(**MONEY, null=True)
+    closing_balance = models.DecimalField(**MONEY, null=True)
+    total_credit = models.DecimalField(**MONEY, null=True)
+    total_debit = models.DecimalField(**MONEY, null=True)
+    pdf_title = models.CharField(max_length=255)
+    pdf_author = models.CharField(max_length=255)
+    pdf_creator = models.CharField(max_length=255)
+    pdf_producer = models.CharField(max_length=255)
+    pdf_created_at = models.DateTimeField(null=True)
+    pdf_modified_at = models.DateTimeField(null=True)
+    page_count = models.PositiveIntegerField(null=True)
+    status = models.CharField(max_length=32, choices=StatementStatus.choices)
+    failure_reason = models.TextField()
+    num_rows = models.PositiveIntegerField()
+    parsed_at = models.DateTimeField(null=True)
+    verified_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField()
+    import_job_id = models.BigIntegerField(null=True)
+    rm_name = models.CharField(max_length=300, null=True, help_text="Statement's RM, else the request's")
+    # summary
+    first_txn_date = models.DateTimeField(null=True)
+    last_txn_date = models.DateTimeField(null=True)
+    credits = models.DecimalField(**MONEY, null=True)
+    debits = models.DecimalField(**MONEY, null=True)
+    fees = models.DecimalField(**MONEY, null=True)
+    opening_balance_stated = models.DecimalField(**MONEY, null=True)
+    opening_balance_calculated = models.DecimalField(**MONEY, null=True)
+    closing_balance_stated = models.DecimalField(**MONEY, null=True)
+    closing_balance_calculated = models.DecimalField(**MONEY, null=True)
+    duplicate_count = models.PositiveIntegerField(null=True)
+    quality_issues_count = models.PositiveIntegerField(null=True)
+    header_row_manipulation_count = models.PositiveIntegerField(null=True)
+    special_txn_count = models.PositiveIntegerField(null=True)
+    balance_match = models.CharField(max_length=8, choices=BalanceMatch.choices, null=True)
+    balance_diff_changes = models.PositiveIntegerField(null=True)
+    balance_diff_change_ratio = models.DecimalField(max_digits=9, decimal_places=6, null=True)
+    missing_days_detected = models.BooleanField(null=True)
+    gap_related_balance_changes = models.PositiveIntegerField(null=True)
+    uses_implicit_ind02_commission = models.BooleanField(null=True)
+    uses_implicit_merchant_cashback = models.BooleanField(null=True)
+    verification_status = models.CharField(max_length=8, choices=VerificationStatus.choices, null=True)
+    verification_reason = models.TextField(null=True)
+    tampering_level = models.CharField(max_length=10, choices=TamperingLevel.choices, null=True)
+    tampering_reason = models.TextField(null=True)
+    # customer_details (seed 000's column list)
+    customer_details_id = models.BigIntegerField(null=True)
+    cust_id = models.CharField(max_length=64, null=True)
+    final_entity_type = models.CharField(max_length=32, null=True)
+    final_entity_id = models.BigIntegerField(null=True)
+    lead_id = models.BigIntegerField(null=True)
+    lead_mobile = models.CharField(max_length=20, null=True)
+    lead_biz_name = models.CharField(max_length=300, null=True)
+    lead_first_name = models.CharField(max_length=100, null=True)
+    lead_last_name = models.CharField(max_length=100, null=True)
+    lead_location = models.CharField(max_length=200, null=True)
+    lead_territory = models.CharField(max_length=200, null=True)
+    lead_status = models.CharField(max_length=50, null=True)
+    lead_type = models.CharField(max_length=50, null=True)
+    lead_date = models.DateTimeField(null=True)
+    reassessment_id = models.BigIntegerField(null=True)
+    reassessment_status = models.CharField(max_length=50, null=True)
+    reassessment_type = models.CharField(max_length=50, null=True)
+    borrower_id = models.BigIntegerField(null=True)
+    borrower_biz_name = models.CharField(max_length=300, null=True)
+    borrower_reg_date = models.DateField(null=True)
+    tot_loans = models.IntegerField(null=True)
+    tot_default_loans = models.IntegerField(null=True)
+    current_fa_limit = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    previous_fa_limit = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    borrower_kyc_status = models.CharField(max_length=50, null=True)
+    borrower_activity_status = models.CharField(max_length=50, null=True)
+    borrower_profile_status = models.CharField(max_length=50, null=True)
+    borrower_fa_status = models.CharField(max_length=50, null=True)
+    borrower_status = models.CharField(max_length=50, null=True)
+    risk_category = models.CharField(max_length=50, null=True)
+    registered_rm_name = models.CharField(max_length=300, null=True)
+    current_rm_name = models.CharField(max_length=300, null=True)
+    account_holder_name = models.CharField(max_length=300, null=True)
+    acc_ownership = models.CharField(max_length=50, null=True)
+
+    class Meta:
+        managed = False
+        db_table = "unified_statements"
+        ordering = ["-created_at", "-statement_id"]
+        verbose_name = "unified statement"
+
+    def __str__(self):
+        return f"{self.acc_prvdr_code} {self.acc_number} {self.run_id}"
