@@ -111,8 +111,9 @@ def parse_amount(text: str) -> Decimal:
         raise FieldError("is not an amount")
     if value < 0:
         raise FieldError("must not be negative")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise FieldError("has more than 2 decimal places")
+    if value.as_tuple().exponent < -2:
+        # "12.300" may be 12.3 or (continental) 12,300: refuse rather than guess.
+        raise FieldError("has more than 2 decimal places (write thousands as 12,300 or 12300)")
     value = value.quantize(Decimal("0.01"))
     if len(str(int(value))) > MAX_INTEGER_DIGITS:
         raise FieldError(f"is too large (at most {MAX_INTEGER_DIGITS} digits before the decimal point)")

@@ -1,15 +1,70 @@
-from rest_framework import viewsets
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
 
-from uploads.api.serializers import FileUploadSerializer, UploadRowSerializer
+from uploads import services
+from uploads.api.serializers import FileUploadCreateSerializer, FileUploadSerializer, UploadRowSerializer
 from uploads.filters import FileUploadFilterSet, UploadRowFilterSet
 from uploads.models import FileUpload, UploadRow
 
 
-class FileUploadViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="Loan-book uploads, newest first"),
+    retrieve=extend_schema(summary="One upload: status, progress and counts"),
+)
+class FileUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = FileUpload.objects.all()
     serializer_class = FileUploadSerializer
     filterset_class = FileUploadFilterSet
     ordering_fields = ["uploaded_at", "id"]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if self.action == "rows":
+            # The rows of one upload; permissions and filters are the rows' own.
+            return super().get_queryset().filter(file_upload_id=self.kwargs.get("pk")).order_by("line_number")
+        return super().get_queryset()
+
+    @extend_schema(
+        summary="Upload a loan book (processed in the background)",
+        request=FileUploadCreateSerializer,
+        responses={
+            202: OpenApiResponse(FileUploadSerializer, description="Accepted; poll GET /uploads/{id}/ for progress"),
+            400: OpenApiResponse(description="Too large, wrong type, or not a loan book (the message says which)"),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        form = FileUploadCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload_file = form.validated_data["file"]
+        try:
+            upload = services.file_upload_create(
+                fileobj=upload_file,
+                filename=upload_file.name,
+                uploaded_by=request.user,
+                content_type=upload_file.content_type,
+                phone_region=form.validated_data.get("phone_region"),
+            )
+        except services.UploadRejected as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
+        location = reverse("api:upload-detail", kwargs={"pk": upload.pk})
+        return Response(FileUploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    @extend_schema(summary="The upload's lines, filterable by status (e.g. ?status=failed)", responses=UploadRowSerializer(many=True))
+    @action(
+        detail=True, methods=["get"], queryset=UploadRow.objects.all(), serializer_class=UploadRowSerializer, filterset_class=UploadRowFilterSet,
+        ordering_fields=["line_number", "id"], parser_classes=[],
+    )
+    def rows(self, request, pk=None):
+        get_object_or_404(FileUpload, pk=pk)
+        rows = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(UploadRowSerializer(page, many=True).data)
 
 
 class UploadRowViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,0 +1,52 @@
+"""Reads for loan-book uploads."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from django.db.models import QuerySet
+
+from uploads.choices import RowStatus
+from uploads.models import FileUpload, UploadRow
+
+FAILED_ROWS_LEADING = ["upload_id", "filename", "line_number", "error"]
+_NUMBER = re.compile(r"[+-]?[\d.,\s]+")
+
+
+def upload_rows(*, upload: FileUpload, status: str | None = None) -> QuerySet[UploadRow]:
+    rows = UploadRow.objects.filter(file_upload=upload).select_related("matched_customer", "matched_debt").order_by("line_number")
+    return rows.filter(status=status) if status else rows
+
+
+def _safe_cell(value) -> str:
+    """Keep spreadsheet apps from running a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not _NUMBER.fullmatch(text)):
+        return "'" + text
+    return text
+
+
+def failed_rows_table(*, uploads: Iterable[FileUpload]) -> Iterator[list[str]]:
+    """Header, then one list per failed line: where it was, why it failed, and the line as uploaded.
+
+    Streamed from the database; the loan-book columns are the files' own
+    headers (national IDs were masked before they were stored).
+    """
+    uploads = list(uploads)
+    columns: list[str] = []
+    for upload in uploads:
+        for header in upload.headers or []:
+            if header and header not in columns:
+                columns.append(header)
+    yield FAILED_ROWS_LEADING + columns
+    names = {u.pk: u.filename for u in uploads}
+    rows = (
+        UploadRow.objects.filter(file_upload__in=uploads, status=RowStatus.FAILED)
+        .order_by("file_upload_id", "line_number")
+        .values_list("file_upload_id", "line_number", "error", "raw_data")
+    )
+    for upload_id, line_number, error, raw in rows.iterator(chunk_size=2000):
+        raw = raw or {}
+        yield [str(upload_id), _safe_cell(names[upload_id]), str(line_number), _safe_cell(error)] + [
+            _safe_cell(raw.get(column, "")) for column in columns
+        ]
