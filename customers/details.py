@@ -529,3 +529,17 @@ def format_statistics(stats: dict) -> str:
         f"- Final entities: {dist(stats['final_entity'])}",
     ]
     return "\n".join(lines)
+
+
+def customer_details_refresh(*, run_ids: Iterable[str]) -> FetchOutcome:
+    """Read ``run_ids`` from the core database again, whatever their local
+    state, and store what changed. Raises ``flow_api.FlowApiError`` when the
+    core database is not configured or does not answer."""
+    wanted = list(dict.fromkeys(str(r).strip() for r in run_ids if r and str(r).strip()))
+    lookup = flow_api.fetch_details_many(wanted)
+    outcome = FetchOutcome(core_queries=lookup.queries)
+    outcome.details = customer_details_store_many(
+        rows=lookup.details, source=DetailsSource.CORE_DB, sync_status=SyncStatus.SYNCED, persons=lookup.persons
+    )
+    outcome.unknown = {r for r in wanted if r not in lookup.details}
+    return outcome

@@ -20,6 +20,8 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from core.routers import FLOW_API_ALIAS
 from customers.choices import EntityType
@@ -77,6 +79,25 @@ class CoreLookup:
     details: dict[str, dict] = field(default_factory=dict)
     persons: dict[int, Person] = field(default_factory=dict)
     queries: int = 0
+
+
+@receiver(connection_created, dispatch_uid="customers.flow_api.read_only_session")
+def _read_only_session(sender, connection, **kwargs):
+    """Make every core-database session read-only on the server side.
+
+    The router keeps the ORM away, but raw SQL or an explicit
+    ``using="flow_api"`` bypasses routers; a read-only session makes the
+    server itself refuse any write, whatever the database user may do.
+    """
+    if connection.alias != FLOW_API_ALIAS or connection.vendor != "mysql":
+        return
+    db = connection.settings_dict
+    # The test runner must create and fill its throw-away copy (NAME is the
+    # TEST NAME then, or None while it creates the database).
+    if not db.get("NAME") or db.get("NAME") == (db.get("TEST") or {}).get("NAME"):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
 
 
 def is_configured() -> bool:
