@@ -1,12 +1,17 @@
+"""Customer and bank-account admin. Saves go through ``customers.services``;
+personal identifiers are typed in, never shown back (masked), and kept out
+of the audit history and the exports."""
 from django.contrib import admin
 from import_export import fields, resources
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from customers.forms import BankAccountAdminForm, CustomerAdminForm
 from customers import admin_details  # noqa: F401  (registers CustomerDetails and RelationshipManager)
+from customers import services
+from customers.forms import BankAccountAdminForm, CustomerAdminForm
 from customers.models import BankAccount, Customer
-from customers.services import bank_account_save
+from customers.selectors import customer_summary
+from debts.admin import AuditedAdminMixin, ServiceAdminMixin, summary_html
 
 
 class CustomerResource(resources.ModelResource):
@@ -69,17 +74,21 @@ def _log_inline():
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class CustomerAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     resource_classes = [CustomerResource]
     list_display = ("full_name", "primary_phone", "cust_id", "state", "account_status", "do_not_call", "last_contact_date", "created_at")
     list_filter = ("account_status", "do_not_call", "state", "employment_status", "country")
     search_fields = ("full_name", "primary_phone", "email", "cust_id", "business_name")
     list_select_related = ("relationship_manager",)
-    readonly_fields = ("fingerprint", "masked_ssn", "masked_national_id", "first_uploaded_at", "last_contact_date", "created_at", "updated_at")
+    readonly_fields = (
+        "collections_summary", "fingerprint", "masked_ssn", "masked_national_id", "first_uploaded_at", "last_contact_date",
+        "created_at", "updated_at",
+    )
     autocomplete_fields = ("relationship_manager",)
     date_hierarchy = "created_at"
     fieldsets = (
+        ("Collections summary", {"fields": ("collections_summary",)}),
         ("Identity", {"fields": ("full_name", "business_name", "first_name", "middle_name", "last_name", "date_of_birth", "cust_id", "fingerprint")}),
         ("Personal identifiers (stored encrypted)", {"fields": ("masked_ssn", "ssn", "masked_national_id", "national_id")}),
         ("Contact", {"fields": ("primary_phone", "secondary_phone", "email", "do_not_call", "timezone")}),
@@ -92,9 +101,28 @@ class CustomerAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def get_inlines(self, request, obj):
         return [BankAccountInline, _debt_inline(), _log_inline()] if obj else []
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj else fieldsets[1:]
+
+    @admin.display(description="Summary")
+    def collections_summary(self, obj):
+        return summary_html(customer_summary(customer=obj)) if obj and obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        editable = services.CUSTOMER_FIELDS
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
+            saved = services.customer_update(customer_id=obj.pk, data=data, updated_by=request.user)
+        else:
+            data = {name: value for name, value in form.cleaned_data.items() if name in editable}
+            saved = services.customer_create(created_by=request.user, **data)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
 
 @admin.register(BankAccount)
-class BankAccountAdmin(SimpleHistoryAdmin):
+class BankAccountAdmin(ServiceAdminMixin, AuditedAdminMixin, SimpleHistoryAdmin):
     form = BankAccountAdminForm
     list_display = ("customer", "account_type", "masked_account_number", "bank_name", "is_primary", "is_active")
     list_filter = ("account_type", "is_primary", "is_active")
@@ -106,4 +134,4 @@ class BankAccountAdmin(SimpleHistoryAdmin):
               "bank_name", "is_active", "is_primary", "notes", "created_at", "updated_at")
 
     def save_model(self, request, obj, form, change):
-        bank_account_save(account=obj)
+        services.bank_account_save(account=obj, saved_by=request.user)

@@ -1,9 +1,99 @@
-from django.contrib import admin
+"""Collections admin. Every write calls ``debts.services``; money fields are
+read-only here and move only through the actions (complete, refund, settle,
+write off), each behind its permission."""
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export import fields, resources
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from debts import selectors, services
+from debts.choices import DebtStatus, PaymentStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+
+
+class ServiceAdminMixin:
+    """Admin whose saves call services: a service's ValidationError becomes a
+    message on the page instead of a server error, and nothing is saved (the
+    admin's own transaction rolls back)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, "Not saved: " + "; ".join(_messages(exc)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class AuditedAdminMixin:
+    """History is shown but never reverted: a revert would write old money
+    values past the services."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{field}: {msg}" if field != "__all__" else msg for field, msgs in exc.message_dict.items() for msg in msgs]
+    return list(exc.messages)
+
+
+def _copy_into(obj, saved) -> None:
+    # The admin goes on with its own instance (log entry, redirect).
+    obj.pk = saved.pk
+    obj.refresh_from_db()
+
+
+def _run_each(modeladmin, request, queryset, label: str, call) -> None:
+    """Apply ``call`` to each selected object in its own transaction; report
+    how many succeeded and why each failure failed."""
+    done, failed = 0, []
+    for obj in queryset:
+        try:
+            with transaction.atomic():
+                call(obj)
+            done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            reason = "; ".join(_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
+            failed.append(f"{obj}: {reason}")
+    if done:
+        modeladmin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
+    for failure in failed:
+        modeladmin.message_user(request, f"{label} refused — {failure}", messages.ERROR)
+
+
+def _intermediate(modeladmin, request, queryset, *, form, title: str, action: str, per_object=None):
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "queryset": queryset,
+        "per_object": per_object or [],
+        "action": action,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "debts/action_form.html", context)
+
+
+# --------------------------------------------------------------------------
+# exports: personal data masked
 
 
 class DebtResource(resources.ModelResource):
@@ -19,6 +109,14 @@ class PaymentResource(resources.ModelResource):
         model = Payment
 
 
+# --------------------------------------------------------------------------
+# debts
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Recorded with your name on each debt.")
+
+
 class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
@@ -31,34 +129,249 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class PromiseInline(admin.TabularInline):
+    model = PromiseToPay
+    extra = 0
+    fields = ("promised_date", "amount", "status", "amount_paid", "evaluated_at")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DebtAdminForm(forms.ModelForm):
+    account_number = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted. Leave blank to keep the stored value.",
+    )
+    current_balance = forms.DecimalField(
+        required=False, max_digits=16, decimal_places=2, help_text="Defaults to the original amount."
+    )
+
+    class Meta:
+        model = Debt
+        fields = "__all__"
+
+    def clean_account_number(self):
+        value = (self.cleaned_data.get("account_number") or "").strip()
+        if not value and self.instance.pk:
+            return self.instance.account_number
+        return value
+
+
+MONEY_AND_STATE = (
+    "current_balance", "status", "days_past_due", "last_payment_date", "last_payment_amount", "settled_amount",
+    "closed_at", "closed_by", "closed_reason",
+)
+
+
 @admin.register(Debt)
-class DebtAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+    form = DebtAdminForm
     resource_classes = [DebtResource]
+    change_list_template = "debts/debt_change_list.html"
     list_display = ("loan_id", "customer", "debt_type", "original_amount", "current_balance", "status", "due_date", "days_past_due", "branch")
     list_filter = ("status", "debt_type", "cluster", "branch")
     search_fields = ("loan_id", "reference_number", "customer__full_name", "customer__primary_phone")
     list_select_related = ("customer",)
     autocomplete_fields = ("customer",)
-    readonly_fields = ("masked_account_number", "closed_at", "closed_by", "closed_reason", "created_at", "updated_at")
-    exclude = ("account_number",)
-    inlines = [PaymentInline]
+    inlines = [PaymentInline, PromiseInline]
     date_hierarchy = "due_date"
+    actions = ["settle_debts", "write_off_debts", "move_to_collection"]
+    history_list_display = ["status", "current_balance", "days_past_due"]
+
+    def get_fieldsets(self, request, obj=None):
+        money = ("original_amount", "current_balance") if obj is None else ("original_amount", *MONEY_AND_STATE[:1])
+        return (
+            (None, {"fields": ("customer", "loan_id", "debt_type", "currency", "reference_number", "masked_account_number", "account_number")}),
+            ("Money", {"fields": (*money, "due_amount", "interest_rate", "minimum_payment")}),
+            ("Dates", {"fields": ("issue_date", "due_date", "last_payment_date", "last_payment_amount")}),
+            ("Status", {"fields": ("status", "days_past_due", "settled_amount", "closed_at", "closed_by", "closed_reason")}),
+            ("Branch", {"fields": ("state", "cluster", "branch", "branch_contact", "employee_name", "employee_id", "employee_contact")}),
+            (None, {"fields": ("notes", "source_upload", "created_at", "updated_at")}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        always = ("masked_account_number", "source_upload", "created_at", "updated_at", "last_payment_date", "last_payment_amount")
+        if obj is None:
+            return (*always, *[f for f in MONEY_AND_STATE if f != "current_balance"])
+        return (*always, "customer", "original_amount", *MONEY_AND_STATE)
+
+    @admin.display(description="Account number")
+    def masked_account_number(self, obj):
+        return obj.masked_account_number if obj else ""
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.DEBT_EDITABLE_FIELDS}
+        if change:
+            saved = services.debt_update(debt_id=obj.pk, data=data, updated_by=request.user)
+        else:
+            fields_ = {n: form.cleaned_data[n] for n in services.DEBT_EDITABLE_FIELDS if n in form.cleaned_data}
+            saved = services.debt_create(
+                customer_id=obj.customer_id,
+                original_amount=form.cleaned_data["original_amount"],
+                current_balance=form.cleaned_data.get("current_balance"),
+                created_by=request.user,
+                **fields_,
+            )
+        _copy_into(obj, saved)
+
+    # -- actions -----------------------------------------------------------
+
+    def has_settle_permission(self, request):
+        return request.user.has_perm("debts.settle_debt")
+
+    def has_write_off_permission(self, request):
+        return request.user.has_perm("debts.write_off_debt")
+
+    @admin.action(description="Settle selected debts for less…", permissions=["settle"])
+    def settle_debts(self, request, queryset):
+        queryset = queryset.select_related("customer")
+        rows = [(debt, f"amount_{debt.pk}") for debt in queryset]
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            def settle(debt):
+                services.debt_settle(
+                    debt_id=debt.pk, settled_amount=request.POST.get(f"amount_{debt.pk}", "").strip(),
+                    settled_by=request.user, reason=form.cleaned_data["reason"],
+                )
+            _run_each(self, request, queryset, "Settle", settle)
+            return None
+        return _intermediate(self, request, queryset, form=form, title="Settle debts for less", action="settle_debts", per_object=rows)
+
+    @admin.action(description="Write off selected debts…", permissions=["write_off"])
+    def write_off_debts(self, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            _run_each(self, request, queryset, "Write off", lambda debt: services.debt_write_off(
+                debt_id=debt.pk, written_off_by=request.user, reason=form.cleaned_data["reason"]))
+            return None
+        return _intermediate(self, request, queryset.select_related("customer"), form=form, title="Write off debts", action="write_off_debts")
+
+    @admin.action(description="Move selected debts to collection", permissions=["change"])
+    def move_to_collection(self, request, queryset):
+        _run_each(self, request, queryset, "Move to collection", lambda debt: services.debt_change_status(
+            debt_id=debt.pk, status=DebtStatus.IN_COLLECTION, changed_by=request.user, reason="moved to collection in admin"))
+
+    # -- aging report ------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("aging-report/", self.admin_site.admin_view(self.aging_report_view), name="debts_debt_aging_report"),
+            *super().get_urls(),
+        ]
+
+    def aging_report_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        group_by = request.GET.get("group_by", "branch_cluster")
+        if group_by not in selectors.AGING_GROUPS:
+            group_by = "branch_cluster"
+        report = selectors.aging_report(group_by=group_by)
+        chart = {
+            "labels": [b["label"] for b in report["totals"]["buckets"]],
+            "counts": [b["count"] for b in report["totals"]["buckets"]],
+            "balances": [str(b["balance"]) for b in report["totals"]["buckets"]],
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Aging report",
+            "opts": self.model._meta,
+            "report": report,
+            "group_by": group_by,
+            "group_choices": [("branch_cluster", "Cluster and branch"), ("cluster", "Cluster"), ("branch", "Branch"), ("none", "Totals only")],
+            "chart_json": json.dumps(chart),
+        }
+        return TemplateResponse(request, "debts/aging_report.html", context)
+
+
+# --------------------------------------------------------------------------
+# payments
+
+
+class PaymentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = "__all__"
+        help_texts = {"status": "PENDING, or COMPLETED to apply it to the balance at once."}
 
 
 @admin.register(Payment)
-class PaymentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class PaymentAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+    form = PaymentAdminForm
     resource_classes = [PaymentResource]
     list_display = ("id", "debt", "customer", "amount", "status", "payment_method", "payment_date", "transaction_id")
     list_filter = ("status", "payment_method")
     search_fields = ("transaction_id", "debt__loan_id", "customer__full_name")
     list_select_related = ("debt", "customer")
-    autocomplete_fields = ("debt", "customer")
-    readonly_fields = ("completed_at", "refunded_at", "created_at", "updated_at")
+    autocomplete_fields = ("debt",)
     date_hierarchy = "payment_date"
+    actions = ["complete_payments", "refund_payments"]
+    history_list_display = ["status", "amount"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("debt", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes")
+        return (
+            "debt", "customer", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes",
+            "completed_at", "refunded_at", "refund_reason", "refunded_by", "failure_reason", "recorded_by", "created_at", "updated_at",
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        locked = ("debt", "customer", "status", "completed_at", "refunded_at", "refund_reason", "refunded_by", "failure_reason", "recorded_by", "created_at", "updated_at")
+        if obj.status != PaymentStatus.PENDING:
+            locked += ("amount", "payment_date", "transaction_id")
+        return locked
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            kwargs["choices"] = [(PaymentStatus.PENDING, "Pending"), (PaymentStatus.COMPLETED, "Completed")]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {n: form.cleaned_data[n] for n in form.changed_data if n in services.PAYMENT_EDITABLE_WHILE_PENDING}
+            saved = services.payment_update(payment_id=obj.pk, data=data, updated_by=request.user)
+        else:
+            saved = services.payment_create(
+                debt_id=obj.debt_id, amount=obj.amount, payment_date=obj.payment_date, payment_method=obj.payment_method,
+                transaction_id=obj.transaction_id, status=obj.status, notes=obj.notes, recorded_by=request.user,
+            )
+        _copy_into(obj, saved)
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm("debts.refund_payment")
+
+    @admin.action(description="Complete selected pending payments", permissions=["change"])
+    def complete_payments(self, request, queryset):
+        _run_each(self, request, queryset.select_related("debt"), "Complete",
+                  lambda p: services.payment_complete(payment_id=p.pk, completed_by=request.user))
+
+    @admin.action(description="Refund selected completed payments…", permissions=["refund"])
+    def refund_payments(self, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            _run_each(self, request, queryset.select_related("debt"), "Refund", lambda p: services.payment_refund(
+                payment_id=p.pk, refunded_by=request.user, reason=form.cleaned_data["reason"]))
+            return None
+        return _intermediate(self, request, queryset.select_related("debt"), form=form, title="Refund payments", action="refund_payments")
+
+
+# --------------------------------------------------------------------------
+# contacts and promises
+
+LOG_FIELDS = (
+    "customer", "debt", "call_session", "communication_type", "direction", "timestamp", "duration_seconds",
+    "contact_phone", "contact_email", "outcome", "notes", "agent_id", "agent_user",
+)
 
 
 @admin.register(CommunicationLog)
-class CommunicationLogAdmin(admin.ModelAdmin):
+class CommunicationLogAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("timestamp", "customer", "communication_type", "direction", "outcome", "agent_id", "duration_seconds")
     list_filter = ("communication_type", "direction", "outcome")
     search_fields = ("customer__full_name", "contact_phone", "contact_email", "agent_id", "notes")
@@ -66,13 +379,85 @@ class CommunicationLogAdmin(admin.ModelAdmin):
     autocomplete_fields = ("customer", "debt")
     raw_id_fields = ("call_session",)
     date_hierarchy = "timestamp"
+    fields = LOG_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("agent_user",)
+        return tuple(f for f in LOG_FIELDS if f not in services.COMMUNICATION_LOG_EDITABLE)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {n: form.cleaned_data[n] for n in form.changed_data if n in services.COMMUNICATION_LOG_EDITABLE}
+            saved = services.communication_log_update(log_id=obj.pk, data=data)
+        else:
+            saved = services.communication_log_create(
+                customer_id=obj.customer_id, debt_id=obj.debt_id, call_session_id=obj.call_session_id,
+                communication_type=obj.communication_type, direction=obj.direction, timestamp=obj.timestamp,
+                duration_seconds=obj.duration_seconds, contact_phone=obj.contact_phone, contact_email=obj.contact_email,
+                outcome=obj.outcome, notes=obj.notes, agent_id=obj.agent_id, agent_user=request.user,
+            )
+        _copy_into(obj, saved)
 
 
 @admin.register(PromiseToPay)
-class PromiseToPayAdmin(admin.ModelAdmin):
+class PromiseToPayAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("customer", "debt", "amount", "promised_date", "status", "amount_paid", "evaluated_at")
     list_filter = ("status",)
     search_fields = ("customer__full_name", "debt__loan_id")
     list_select_related = ("customer", "debt")
-    autocomplete_fields = ("customer", "debt")
+    autocomplete_fields = ("debt",)
     raw_id_fields = ("communication_log",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("debt", "communication_log", "amount", "promised_date", "notes")
+        return ("customer", "debt", "communication_log", "amount", "promised_date", "status", "amount_paid", "evaluated_at", "created_by", "notes")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("customer", "debt", "communication_log", "amount", "promised_date", "amount_paid", "evaluated_at", "created_by")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            from debts.choices import PromiseStatus
+
+            kwargs["choices"] = [(PromiseStatus.PENDING, "Pending"), (PromiseStatus.CANCELLED, "Cancelled")]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {n: form.cleaned_data[n] for n in form.changed_data if n in ("notes", "status")}
+            saved = services.promise_update(promise_id=obj.pk, data=data)
+        else:
+            saved = services.promise_create(
+                debt_id=obj.debt_id, amount=obj.amount, promised_date=obj.promised_date,
+                communication_log_id=obj.communication_log_id, created_by=request.user, notes=obj.notes,
+            )
+        _copy_into(obj, saved)
+
+
+def aging_report_url() -> str:
+    return reverse("admin:debts_debt_aging_report")
+
+
+def summary_html(summary: dict) -> str:
+    """The customer summary as a small admin table (used on the customer page)."""
+    last_payment = summary["last_payment"]
+    last_contact = summary["last_contact"]
+    return format_html(
+        "<table><tbody>"
+        "<tr><th>Total debt</th><td>{}</td></tr>"
+        "<tr><th>Active debts</th><td>{} (of {})</td></tr>"
+        "<tr><th>Total paid</th><td>{}</td></tr>"
+        "<tr><th>Worst days past due</th><td>{}</td></tr>"
+        "<tr><th>Last payment</th><td>{}</td></tr>"
+        "<tr><th>Last contact</th><td>{}</td></tr>"
+        "</tbody></table>",
+        summary["total_debt"], summary["active_debt_count"], summary["debt_count"], summary["total_paid"],
+        summary["worst_days_past_due"],
+        f"{last_payment['amount']} on {last_payment['payment_date']:%Y-%m-%d}" if last_payment else "—",
+        (f"{last_contact['communication_type']} {last_contact['direction']} on {last_contact['timestamp']:%Y-%m-%d %H:%M}"
+         f"{' — ' + last_contact['outcome'] if last_contact['outcome'] else ''}") if last_contact else "—",
+    )

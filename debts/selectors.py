@@ -28,21 +28,21 @@ _MONEY = DecimalField(max_digits=18, decimal_places=2)
 def _bucket_aggregates() -> dict:
     aggregates = {}
     for key, _label, condition in AGING_BUCKETS:
-        aggregates[f"{key}_count"] = Count("id", filter=condition)
-        aggregates[f"{key}_balance"] = Coalesce(Sum("current_balance", filter=condition), Value(Decimal("0.00")), output_field=_MONEY)
-    aggregates["total_count"] = Count("id")
-    aggregates["total_balance"] = Coalesce(Sum("current_balance"), Value(Decimal("0.00")), output_field=_MONEY)
+        aggregates[f"aging_{key}_count"] = Count("id", filter=condition)
+        aggregates[f"aging_{key}_balance"] = Coalesce(Sum("current_balance", filter=condition), Value(Decimal("0.00")), output_field=_MONEY)
+    aggregates["aging_total_count"] = Count("id")
+    aggregates["aging_total_balance"] = Coalesce(Sum("current_balance"), Value(Decimal("0.00")), output_field=_MONEY)
     return aggregates
 
 
 def _shape(row: dict) -> dict:
     return {
         "buckets": [
-            {"bucket": key, "label": label, "count": row[f"{key}_count"], "balance": row[f"{key}_balance"]}
+            {"bucket": key, "label": label, "count": row[f"aging_{key}_count"], "balance": row[f"aging_{key}_balance"]}
             for key, label, _ in AGING_BUCKETS
         ],
-        "total_count": row["total_count"],
-        "total_balance": row["total_balance"],
+        "total_count": row["aging_total_count"],
+        "total_balance": row["aging_total_balance"],
     }
 
 
