@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from calls import services
 from calls.models import CallSession, CallStatusUpdate, UnmatchedCallback
 
 
@@ -25,6 +26,34 @@ class CallSessionAdmin(admin.ModelAdmin):
     readonly_fields = ("call_sid", "initiated_at", "answered_at", "ended_at", "duration_seconds", "recording_url", "provider_data", "created_at", "updated_at")
     inlines = [CallStatusUpdateInline]
     date_hierarchy = "created_at"
+    actions = ["dispatch_now", "reconcile_with_provider", "cancel_calls"]
+
+    @admin.action(description="Place now (if due and inside calling hours)", permissions=["change"])
+    def dispatch_now(self, request, queryset):
+        outcomes: dict[str, int] = {}
+        for session_id in queryset.filter(status="scheduled").values_list("id", flat=True)[:200]:
+            result = services.call_session_dispatch(session_id=session_id)
+            outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+        self.message_user(request, ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "No scheduled call selected.")
+
+    @admin.action(description="Ask the provider for the latest status", permissions=["change"])
+    def reconcile_with_provider(self, request, queryset):
+        outcomes: dict[str, int] = {}
+        for session_id in queryset.exclude(call_sid=None).values_list("id", flat=True)[:200]:
+            outcome = services.call_session_reconcile(session_id=session_id)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        self.message_user(request, ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "No placed call selected.")
+
+    @admin.action(description="Cancel scheduled calls", permissions=["change"])
+    def cancel_calls(self, request, queryset):
+        canceled = 0
+        for session_id in queryset.filter(status="scheduled").values_list("id", flat=True)[:1000]:
+            try:
+                services.call_session_cancel(session_id=session_id, reason="canceled in the admin", user=request.user)
+                canceled += 1
+            except services.CallNotAllowed as exc:
+                self.message_user(request, str(exc), level=messages.WARNING)
+        self.message_user(request, f"Canceled {canceled} call(s).")
 
 
 @admin.register(CallStatusUpdate)
@@ -42,3 +71,4 @@ class UnmatchedCallbackAdmin(admin.ModelAdmin):
     list_filter = ("provider", "status")
     search_fields = ("call_sid",)
     raw_id_fields = ("reconciled_session",)
+    readonly_fields = ("provider", "call_sid", "status", "payload", "received_at", "reconciled_at", "reconciled_session")

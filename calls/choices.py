@@ -34,3 +34,25 @@ CALL_STATUS_RANK = {
 class TelephonyProvider(models.TextChoices):
     EXOTEL = "exotel", "Exotel"
     SIMULATOR = "simulator", "Simulator"
+
+
+class DashboardCallState(models.TextChoices):
+    """The dashboard's view of a customer's latest call (seed 003 badges)."""
+
+    READY = "ready", "Ready (never called)"
+    CALLING = "calling", "Calling"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed / not reached"
+
+
+class DashboardPeriod(models.TextChoices):
+    TODAY = "today", "Today"
+    YESTERDAY = "yesterday", "Yesterday"
+    WEEK = "week", "Last 7 days"
+
+
+class CallbackOutcome(models.TextChoices):
+    APPLIED = "applied", "Applied (status moved forward)"
+    DUPLICATE = "duplicate", "Duplicate (nothing new)"
+    LATE = "late", "Late (recorded; call already further along)"
+    UNMATCHED = "unmatched", "Unknown CallSid (stored for reconciliation)"

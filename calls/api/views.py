@@ -1,12 +1,203 @@
-from rest_framework import viewsets
+import hmac
+import logging
 
-from calls.api.serializers import CallSessionSerializer
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from calls import selectors, services
+from calls.api.serializers import (
+    CallBatchResultSerializer,
+    CallBatchSerializer,
+    CallChartsSerializer,
+    CallCreateSerializer,
+    CallSessionSerializer,
+    DashboardCustomerSerializer,
+    ExotelCallbackSerializer,
+    WebhookAckSerializer,
+    WebhookErrorSerializer,
+)
 from calls.filters import CallSessionFilterSet
 from calls.models import CallSession
+from calls.telephony.exotel import MalformedCallback
+from core.permissions import HasPermission
+
+log = logging.getLogger("calls.webhook")
 
 
-class CallSessionViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    create=extend_schema(request=CallCreateSerializer, responses={201: CallSessionSerializer}, summary="Call a customer now"),
+)
+class CallSessionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CallSession.objects.prefetch_related("status_updates")
     serializer_class = CallSessionSerializer
     filterset_class = CallSessionFilterSet
     ordering_fields = ["created_at", "initiated_at", "id"]
+    required_permission = "calls.trigger_call"
+
+    def get_permissions(self):
+        if self.action in ("create", "batch"):
+            return [HasPermission()]
+        return super().get_permissions()
+
+    def create(self, request, *args, **kwargs):
+        data = CallCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            session = services.call_session_create(
+                customer_id=data.validated_data["customer"],
+                debt_id=data.validated_data.get("debt"),
+                agent_number=data.validated_data.get("agent_number", ""),
+                triggered_by=request.user,
+            )
+        except services.CallNotAllowed as exc:
+            raise ValidationError({"customer": [str(exc)]}) from None
+        # Eager mode (and the simulator) may already have moved it on.
+        session = self.get_queryset().get(pk=session.pk)
+        return Response(CallSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CallBatchSerializer, responses={201: CallBatchResultSerializer}, summary="Call an upload's rows, a list, or a filter")
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        data = CallBatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            if "upload" in values:
+                result = services.call_sessions_create_for_upload(upload_id=values["upload"], row_ids=values.get("rows"), triggered_by=request.user)
+            else:
+                result = services.call_sessions_create_batch(targets=_batch_targets(values), triggered_by=request.user)
+        except services.CallNotAllowed as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from None
+        return Response(CallBatchResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+def _batch_targets(values) -> list:
+    from debts.models import Debt
+
+    limit = services.MAX_BATCH_SIZE + 1
+    if values.get("customers"):
+        return [services.CallTarget(customer_id=pk) for pk in dict.fromkeys(values["customers"])][:limit]
+    if values.get("debts"):
+        rows = Debt.objects.filter(pk__in=values["debts"]).order_by("-current_balance", "id").values_list("customer_id", "id")[:limit]
+        return [services.CallTarget(customer_id=c, debt_id=d) for c, d in rows]
+    flt = values["filter"]
+    customers = selectors.dashboard_customers(period=flt.get("period"), status=flt.get("status")).prefetch_related(None).order_by("id")
+    debts = Debt.objects.filter(customer__in=customers.values("id"))
+    if flt.get("branch"):
+        debts = debts.filter(branch=flt["branch"])
+    if flt.get("cluster"):
+        debts = debts.filter(cluster=flt["cluster"])
+    if flt.get("min_days_past_due") is not None:
+        debts = debts.filter(days_past_due__gte=flt["min_days_past_due"])
+    if any(flt.get(k) not in (None, "") for k in ("branch", "cluster", "min_days_past_due")):
+        rows = debts.order_by("-current_balance", "id").values_list("customer_id", "id")[:limit]
+        return [services.CallTarget(customer_id=c, debt_id=d) for c, d in rows]
+    return [services.CallTarget(customer_id=pk) for pk in customers.values_list("id", flat=True)[:limit]]
+
+
+class ExotelWebhookView(APIView):
+    """Exotel's StatusCallback. Authenticated by the shared ``token`` in the
+    query string (Exotel cannot sign requests); not throttled, because a
+    refused callback is an event Exotel retries at most twice."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
+
+    @extend_schema(
+        operation_id="calls_webhooks_exotel",
+        summary="Exotel status callback",
+        auth=[],
+        parameters=[OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True, description="EXOTEL_WEBHOOK_TOKEN")],
+        request={
+            "application/x-www-form-urlencoded": ExotelCallbackSerializer,
+            "multipart/form-data": ExotelCallbackSerializer,
+            "application/json": ExotelCallbackSerializer,
+        },
+        responses={200: WebhookAckSerializer, 400: WebhookErrorSerializer, 403: WebhookErrorSerializer},
+    )
+    def post(self, request):
+        expected = settings.EXOTEL_WEBHOOK_TOKEN or ""
+        given = request.query_params.get("token", "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            log.warning("exotel webhook: bad token from %s", request.META.get("REMOTE_ADDR"))
+            return Response({"detail": "Invalid webhook token."}, status=status.HTTP_403_FORBIDDEN)
+        try:
+            data = request.data
+            result = services.call_callback_receive(payload=data)
+        except (MalformedCallback, ParseError) as exc:
+            log.warning("exotel webhook: malformed callback refused (%s): %r", exc, _safe_body(request))
+            return Response({"detail": f"Malformed callback: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"result": result.outcome, "call": result.session_id, "status": result.status})
+
+
+def _safe_body(request) -> str:
+    try:
+        return request.body[:500].decode("utf-8", "replace")
+    except Exception:  # the stream was already read by the parser
+        return "<body consumed>"
+
+
+class DashboardCustomerListView(generics.ListAPIView):
+    """Seed 003's dashboard list: customer, loan totals, latest call, upload date."""
+
+    serializer_class = DashboardCustomerSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        params = self.request.query_params
+        period = params.get("period") or None
+        state = params.get("status") or None
+        errors = {}
+        if period and period not in selectors.PERIODS:
+            errors["period"] = [f"Use one of {', '.join(selectors.PERIODS)}."]
+        if state and state not in selectors.DASHBOARD_STATES:
+            errors["status"] = [f"Use one of {', '.join(selectors.DASHBOARD_STATES)}."]
+        if errors:
+            raise ValidationError(errors)
+        return selectors.dashboard_customers(period=period, status=state, search=params.get("search", "").strip())
+
+    # ModelPermissions reads the model from here: GET needs customers.view_customer.
+    @property
+    def queryset(self):
+        from customers.models import Customer
+
+        return Customer.objects.none()
+
+    @extend_schema(
+        summary="Dashboard: customers with loan totals and latest call",
+        parameters=[
+            OpenApiParameter("period", OpenApiTypes.STR, enum=list(selectors.PERIODS), description="First uploaded today, yesterday or in the last 7 days"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(selectors.DASHBOARD_STATES), description="State of the latest call"),
+            OpenApiParameter("search", OpenApiTypes.STR, description="Name, phone, or exact loan id"),
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DashboardCallChartsView(APIView):
+    """Call outcomes per day and success rates by branch and employee."""
+
+    # For ModelPermissions: GET needs calls.view_callsession.
+    queryset = CallSession.objects.none()
+
+    @extend_schema(
+        summary="Dashboard: call outcome and success-rate charts",
+        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="Days back, 1–90 (default 14)")],
+        responses={200: CallChartsSerializer},
+    )
+    def get(self, request):
+        try:
+            days = int(request.query_params.get("days", 14))
+        except ValueError:
+            raise ValidationError({"days": ["Must be a whole number."]}) from None
+        return Response(CallChartsSerializer(selectors.call_charts(days=days)).data)
