@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -92,7 +93,7 @@ def canonical(value) -> str:
         return format(value.normalize(), "f")
     if isinstance(value, datetime):
         if timezone.is_aware(value):
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(dt_timezone.utc)
         return value.replace(tzinfo=None).isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()

@@ -24,7 +24,8 @@ import csv
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -172,7 +173,7 @@ def _hash_value(model_field, value):
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         if timezone.is_naive(value):
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=dt_timezone.utc)
     return value
 
 
