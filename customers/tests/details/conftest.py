@@ -128,3 +128,20 @@ def mapper_csv(settings):
 def _no_stray_mapper(settings, tmp_path):
     # Tests see mapper.csv only when they ask for it (mapper_csv fixture).
     settings.MAPPER_CSV_PATH = str(tmp_path / "no-mapper.csv")
+
+
+class CoreDown:
+    """The core database unreachable: while inside, the ``flow_api`` alias is
+    a fresh connection to a port nobody listens on (the test's own
+    connection, inside the runner's transaction, is put back afterwards)."""
+
+    def __enter__(self):
+        self.original = connections[FLOW_API_ALIAS]
+        unreachable = copy.deepcopy(self.original.settings_dict)
+        unreachable["HOST"], unreachable["PORT"] = "127.0.0.1", "1"
+        connections[FLOW_API_ALIAS] = self.original.__class__(unreachable, FLOW_API_ALIAS)
+        return self
+
+    def __exit__(self, *exc):
+        connections[FLOW_API_ALIAS].close()
+        connections[FLOW_API_ALIAS] = self.original

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customers import flow_api as core
 
-from .conftest import raw_connection
+from .conftest import CoreDown, raw_connection
 
 pytestmark = pytest.mark.django_db(databases=["default", "flow_api"])
 
@@ -120,16 +120,9 @@ def test_not_configured_is_a_clear_error(no_flow_api):
 
 
 def test_down_database_raises_unavailable(flow_api):
-    conn = flow_api
-    original = dict(conn.settings_dict)
-    conn.close()
-    conn.settings_dict["PORT"] = "1"  # nothing listens there
-    try:
-        with pytest.raises(core.FlowApiUnavailable, match="core database unavailable"):
-            core.fetch_details_many(["run-direct-lead"])
-    finally:
-        conn.settings_dict.update(original)
-        conn.close()
+    with CoreDown(), pytest.raises(core.FlowApiUnavailable, match="core database unavailable"):
+        core.fetch_details_many(["run-direct-lead"])
+    assert core.fetch_details("run-direct-lead")["borrower_id"] == 501
 
 
 # transaction=True: the test runner's transaction around flow_api would
