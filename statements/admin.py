@@ -1,6 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from core.admin import HugeTableAdmin
+from statements import exports, imports
+from statements.choices import ImportTrigger, Provider
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementSummary
 
 
@@ -24,6 +31,46 @@ class StatementAdmin(admin.ModelAdmin):
     readonly_fields = ("file_sha256", "file_size", "parsed_at", "verified_at", "enriched_at", "created_at", "updated_at")
     inlines = [StatementSummaryInline]
     date_hierarchy = "created_at"
+    actions = ["reverify", "reprocess", "download_processed", "download_raw"]
+
+    def has_add_permission(self, request):
+        # Statements come in through import jobs (Statement imports → Add).
+        return False
+
+    def has_reprocess_permission(self, request):
+        return request.user.has_perm("statements.reprocess_statement")
+
+    def has_download_permission(self, request):
+        return request.user.has_perm("statements.download_statement")
+
+    @admin.action(description="Re-verify from the stored raw rows", permissions=["reprocess"])
+    def reverify(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        imports.statements_reverify_enqueue(statement_ids=ids)
+        self.message_user(request, f"Re-verification of {len(ids)} statement(s) queued.", messages.SUCCESS)
+
+    @admin.action(description="Reprocess: read the stored file again", permissions=["reprocess"])
+    def reprocess(self, request, queryset):
+        job = imports.statements_reprocess_files(statements=queryset, started_by=request.user)
+        if job is None:
+            self.message_user(request, "None of the selected statements has its file stored; use re-verify instead.", messages.WARNING)
+            return None
+        self.message_user(request, f"Import job #{job.pk} reprocesses {job.total_files} file(s).", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:statements_statementimport_change", args=[job.pk]))
+
+    def _download(self, queryset, kind):
+        content = exports.transactions_csv(kind, statements=queryset)
+        response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{kind}_statements_selected.csv"'
+        return response
+
+    @admin.action(description="Download processed transactions (CSV)", permissions=["download"])
+    def download_processed(self, request, queryset):
+        return self._download(queryset, "processed")
+
+    @admin.action(description="Download raw transactions (CSV)", permissions=["download"])
+    def download_raw(self, request, queryset):
+        return self._download(queryset, "raw")
 
 
 @admin.register(StatementSummary)
@@ -53,9 +100,96 @@ class ProcessedTransactionAdmin(HugeTableAdmin):
     raw_id_fields = ("statement", "raw")
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class StatementUploadForm(forms.Form):
+    files = MultipleFileField(help_text="One or more statements: Airtel PDF/CSV, MTN xls/xlsx/csv.")
+    provider = forms.ChoiceField(choices=[("", "Detect from the file"), *Provider.choices], required=False)
+    run_id = forms.CharField(max_length=64, required=False, help_text="The statement request these files belong to (optional).")
+
+    def clean_files(self):
+        from django.conf import settings
+
+        files = self.cleaned_data["files"]
+        too_big = [f.name for f in files if f.size > settings.MAX_UPLOAD_SIZE]
+        if too_big:
+            raise forms.ValidationError(f"Larger than {settings.MAX_UPLOAD_SIZE} bytes: {', '.join(too_big)}")
+        return files
+
+
 @admin.register(StatementImport)
 class StatementImportAdmin(admin.ModelAdmin):
-    list_display = ("id", "trigger", "status", "started_by", "total_files", "imported_count", "duplicate_count", "failed_count", "created_at")
+    list_display = ("id", "trigger", "status", "started_by_label", "total_files", "processed_files", "imported_count", "duplicate_count", "failed_count", "created_at")
     list_filter = ("status", "trigger")
     list_select_related = ("started_by",)
-    readonly_fields = ("results", "started_at", "finished_at", "created_at", "updated_at")
+    readonly_fields = (
+        "trigger", "status", "started_by", "started_by_label", "provider_hint", "run_id_hint", "total_files", "processed_files",
+        "imported_count", "duplicate_count", "failed_count", "error", "file_outcomes", "started_at", "finished_at", "created_at", "updated_at",
+    )
+    exclude = ("results",)
+    actions = ["rerun"]
+
+    def has_change_permission(self, request, obj=None):
+        # Jobs are records: readable, never edited by hand.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    @admin.display(description="Files")
+    def file_outcomes(self, obj):
+        rows = [
+            (
+                entry.get("file_name", ""),
+                entry.get("outcome", ""),
+                reverse("admin:statements_statement_change", args=[entry["statement_id"]]) if entry.get("statement_id") else "#",
+                f"#{entry['statement_id']}" if entry.get("statement_id") else "",
+                entry.get("error", ""),
+            )
+            for entry in obj.results
+        ]
+        return format_html(
+            "<table><tr><th>File</th><th>Outcome</th><th>Statement</th><th>Reason</th></tr>{}</table>",
+            format_html_join("", '<tr><td>{}</td><td>{}</td><td><a href="{}">{}</a></td><td>{}</td></tr>', rows),
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = StatementUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = imports.statement_import_job_create(
+                files=form.cleaned_data["files"],
+                trigger=ImportTrigger.ADMIN,
+                started_by=request.user,
+                provider=form.cleaned_data["provider"],
+                run_id=form.cleaned_data["run_id"],
+            )
+            self.message_user(request, f"Import job #{job.pk} started for {job.total_files} file(s).", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:statements_statementimport_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import statements",
+            "form": form,
+            "opts": self.model._meta,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/statements/statementimport/upload.html", context)
+
+    @admin.action(description="Run again (files still pending)", permissions=["add"])
+    def rerun(self, request, queryset):
+        ids = imports.statement_import_jobs_requeue(job_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{len(ids)} job(s) queued again.", messages.SUCCESS)

@@ -1,22 +1,67 @@
-import django_filters
+"""Filters for statements and their transactions.
 
+``StatementFilterSet`` serves the statements list, the CSV downloads
+(``/api/v1/download/raw|processed`` filter the same way), the analytics
+endpoint and the ``/statements/`` page, so a filter an ops person learns in
+one place works in all of them.
+"""
+import django_filters
+from django.db.models import Q
+
+from statements.choices import BalanceMatch, Provider, StatementFormat, StatementStatus, TamperingLevel, VerificationStatus
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
 
 
+def normalize_acc_number(value: str) -> str:
+    """Account numbers are stored as the 9 significant digits of the mobile
+    number (``256706015809`` → ``706015809``); accept either form."""
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    return digits[-9:] if len(digits) >= 9 else str(value).strip()
+
+
 class StatementFilterSet(django_filters.FilterSet):
-    provider = django_filters.CharFilter(field_name="acc_prvdr_code")
-    verification_status = django_filters.CharFilter(field_name="summary__verification_status")
-    tampering_level = django_filters.CharFilter(field_name="summary__tampering_level")
-    balance_match = django_filters.CharFilter(field_name="summary__balance_match")
+    provider = django_filters.ChoiceFilter(field_name="acc_prvdr_code", choices=Provider.choices, label="Provider (acc_prvdr_code)")
+    acc_prvdr_code = django_filters.ChoiceFilter(choices=Provider.choices)
+    acc_number = django_filters.CharFilter(method="filter_acc_number", label="Account number (9 digits or with 256)")
+    status = django_filters.MultipleChoiceFilter(choices=StatementStatus.choices, label="Statement status (repeat for several)")
+    verification_status = django_filters.ChoiceFilter(field_name="summary__verification_status", choices=VerificationStatus.choices)
+    tampering_level = django_filters.MultipleChoiceFilter(
+        field_name="summary__tampering_level", choices=TamperingLevel.choices, label="Tampering level (repeat for several)"
+    )
+    balance_match = django_filters.ChoiceFilter(field_name="summary__balance_match", choices=BalanceMatch.choices)
+    # Not ``format``: DRF reads that query parameter as the response format.
+    file_format = django_filters.ChoiceFilter(field_name="format", choices=StatementFormat.choices)
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    period_from = django_filters.DateFilter(field_name="period_end", lookup_expr="gte")
-    period_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte")
-    rm = django_filters.CharFilter(field_name="rm_name", lookup_expr="icontains")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    period_from = django_filters.DateFilter(field_name="period_end", lookup_expr="gte", label="Statement period ends on or after")
+    period_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte", label="Statement period starts on or before")
+    txn_from = django_filters.IsoDateTimeFilter(field_name="summary__last_txn_date", lookup_expr="gte", label="Has transactions on or after")
+    txn_to = django_filters.IsoDateTimeFilter(field_name="summary__first_txn_date", lookup_expr="lte", label="Has transactions on or before")
+    rm = django_filters.CharFilter(method="filter_rm", label="Relationship manager (name contains)")
+    cust_id = django_filters.CharFilter()
+    has_customer = django_filters.BooleanFilter(method="filter_has_customer", label="Linked to a customer (cust_id known)")
+    run_id = django_filters.CharFilter()
 
     class Meta:
         model = Statement
-        fields = ["acc_prvdr_code", "acc_number", "run_id", "status", "format", "cust_id", "customer", "import_job"]
+        fields = ["customer", "import_job"]
+
+    def filter_acc_number(self, queryset, name, value):
+        return queryset.filter(acc_number=normalize_acc_number(value))
+
+    def filter_rm(self, queryset, name, value):
+        # The statement's RM (copied by the enrichment), else the request's
+        # current RM: ops search for "their" RM either way.
+        return queryset.filter(Q(rm_name__icontains=value) | Q(customer_details__current_rm_name__icontains=value))
+
+    def filter_has_customer(self, queryset, name, value):
+        return queryset.exclude(cust_id="") if value else queryset.filter(cust_id="")
+
+
+# Filters the transaction tables can answer on their own columns (they carry
+# acc_prvdr_code, acc_number and run_id, seed 004): a download filtered only by
+# these never joins metadata.
+TRANSACTION_LEVEL_FILTERS = {"provider": "acc_prvdr_code", "acc_prvdr_code": "acc_prvdr_code", "acc_number": "acc_number", "run_id": "run_id"}
 
 
 class RawTransactionFilterSet(django_filters.FilterSet):

@@ -1,5 +1,9 @@
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from statements.choices import Provider
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementSummary
 
 
@@ -10,25 +14,62 @@ class StatementSummarySerializer(serializers.ModelSerializer):
 
 
 class StatementSerializer(serializers.ModelSerializer):
+    """One row of the statements list: metadata plus the verification outcome."""
+
     verification_status = serializers.CharField(source="summary.verification_status", read_only=True, default=None)
     tampering_level = serializers.CharField(source="summary.tampering_level", read_only=True, default=None)
     balance_match = serializers.CharField(source="summary.balance_match", read_only=True, default=None)
+    duplicate_count = serializers.IntegerField(source="summary.duplicate_count", read_only=True, default=None)
+    balance_diff_change_ratio = serializers.DecimalField(
+        source="summary.balance_diff_change_ratio", max_digits=9, decimal_places=6, read_only=True, default=None
+    )
 
     class Meta:
         model = Statement
         fields = [
             "id", "run_id", "acc_prvdr_code", "acc_number", "format", "file_name", "status", "failure_reason",
-            "num_rows", "verification_status", "tampering_level", "balance_match", "cust_id", "rm_name",
-            "period_start", "period_end", "created_at",
+            "num_rows", "verification_status", "tampering_level", "balance_match", "duplicate_count",
+            "balance_diff_change_ratio", "cust_id", "rm_name", "period_start", "period_end", "import_job", "created_at",
         ]
 
 
+class BorrowerSerializer(serializers.Serializer):
+    """The borrower context of the statement request (seed 000)."""
+
+    run_id = serializers.CharField()
+    cust_id = serializers.CharField()
+    final_entity_type = serializers.CharField()
+    borrower_id = serializers.IntegerField(allow_null=True)
+    borrower_biz_name = serializers.CharField()
+    account_holder_name = serializers.CharField()
+    tot_loans = serializers.IntegerField(allow_null=True)
+    tot_default_loans = serializers.IntegerField(allow_null=True)
+    current_fa_limit = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    risk_category = serializers.CharField()
+    borrower_status = serializers.CharField()
+    registered_rm_name = serializers.CharField()
+    current_rm_name = serializers.CharField()
+    source = serializers.CharField()
+    sync_status = serializers.CharField()
+
+
 class StatementDetailSerializer(serializers.ModelSerializer):
-    summary = StatementSummarySerializer(read_only=True)
+    summary = StatementSummarySerializer(read_only=True, allow_null=True)
+    borrower = BorrowerSerializer(source="customer_details", read_only=True, allow_null=True)
+    raw_transactions_url = serializers.SerializerMethodField()
+    processed_transactions_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Statement
         exclude = ["file"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_raw_transactions_url(self, obj) -> str:
+        return f"/api/v1/statements/{obj.pk}/raw-transactions/"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_processed_transactions_url(self, obj) -> str:
+        return f"/api/v1/statements/{obj.pk}/processed-transactions/"
 
 
 class RawTransactionSerializer(serializers.ModelSerializer):
@@ -44,6 +85,54 @@ class ProcessedTransactionSerializer(serializers.ModelSerializer):
 
 
 class StatementImportSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.SerializerMethodField()
+
     class Meta:
         model = StatementImport
-        fields = "__all__"
+        fields = [
+            "id", "trigger", "status", "started_by", "started_by_label", "provider_hint", "run_id_hint", "total_files",
+            "processed_files", "imported_count", "duplicate_count", "failed_count", "progress_percent", "error",
+            "results", "created_at", "started_at", "finished_at",
+        ]
+
+    def get_progress_percent(self, obj) -> int:
+        return int(100 * obj.processed_files / obj.total_files) if obj.total_files else 0
+
+
+class StatementUploadSerializer(serializers.Serializer):
+    """``POST /api/v1/statements/`` (multipart): one or more statement files."""
+
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=500)
+    provider = serializers.ChoiceField(choices=Provider.choices, required=False, allow_blank=True, help_text="Provider hint; detected from the file when absent")
+    run_id = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="Statement request (mapper/customer details) the files belong to")
+
+    def validate_files(self, files):
+        limit = settings.MAX_UPLOAD_SIZE
+        too_big = [f.name for f in files if f.size > limit]
+        if too_big:
+            raise serializers.ValidationError(f"larger than {limit} bytes: {', '.join(too_big)}")
+        return files
+
+
+class ProviderTotalsSerializer(serializers.Serializer):
+    acc_prvdr_code = serializers.CharField()
+    total_statements = serializers.IntegerField()
+    distinct_run_ids = serializers.IntegerField()
+    total_transactions = serializers.IntegerField()
+    total_duplicates = serializers.IntegerField()
+    avg_balance_diff_change_ratio = serializers.FloatField(allow_null=True)
+    failed_verifications = serializers.IntegerField(help_text="Statements whose balance_match is Failed")
+    flagged = serializers.IntegerField()
+    import_failed = serializers.IntegerField()
+
+
+class MultiProviderAccountSerializer(serializers.Serializer):
+    acc_number = serializers.CharField()
+    providers = serializers.ListField(child=serializers.CharField())
+    statement_count = serializers.IntegerField()
+
+
+class StatementAnalyticsSerializer(serializers.Serializer):
+    providers = ProviderTotalsSerializer(many=True)
+    multi_provider_account_count = serializers.IntegerField()
+    multi_provider_accounts = MultiProviderAccountSerializer(many=True)

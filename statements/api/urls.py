@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from statements.api import views
@@ -9,4 +10,9 @@ router.register("statement-imports", views.StatementImportViewSet, basename="sta
 router.register("raw-transactions", views.RawTransactionViewSet, basename="raw-transaction")
 router.register("processed-transactions", views.ProcessedTransactionViewSet, basename="processed-transaction")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Seed 004's addresses, without a trailing slash.
+    path("download/raw", views.RawDownloadView.as_view(), name="statement-download-raw"),
+    path("download/processed", views.ProcessedDownloadView.as_view(), name="statement-download-processed"),
+    *router.urls,
+]

@@ -1,29 +1,115 @@
-from rest_framework import viewsets
+"""Statements API: list/detail with filters, a statement's transactions,
+uploads as import jobs, streaming CSV downloads and cross-provider analytics.
 
+Uploads go through ``statements.imports`` (the same service the admin, the
+inbox and ``import_statements`` use); nothing here writes directly.
+"""
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.permissions import HasPermission
+from statements import analytics, exports
 from statements.api.serializers import (
     ProcessedTransactionSerializer,
     RawTransactionSerializer,
+    StatementAnalyticsSerializer,
     StatementDetailSerializer,
     StatementImportSerializer,
     StatementSerializer,
+    StatementUploadSerializer,
 )
+from statements.choices import ImportTrigger
 from statements.filters import (
     ProcessedTransactionFilterSet,
     RawTransactionFilterSet,
     StatementFilterSet,
     StatementImportFilterSet,
 )
+from statements.imports import statement_import_job_create
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
 
 
-class StatementViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="Statements, filtered (provider, account, status, verification, tampering, dates, RM, cust_id)"),
+    retrieve=extend_schema(summary="A statement: metadata, verification summary and borrower context"),
+)
+class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Statement.objects.select_related("summary")
     filterset_class = StatementFilterSet
-    search_fields = ["run_id", "acc_number", "file_name", "customer_name"]
-    ordering_fields = ["created_at", "acc_number", "num_rows", "id"]
+    search_fields = ["run_id", "acc_number", "file_name", "customer_name", "cust_id"]
+    ordering_fields = [
+        "created_at", "acc_number", "num_rows", "id", "period_start", "period_end", "status", "acc_prvdr_code",
+        "summary__duplicate_count", "summary__balance_diff_change_ratio", "summary__tampering_level",
+    ]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Statement.objects.select_related("summary", "customer_details")
+        return super().get_queryset()
 
     def get_serializer_class(self):
-        return StatementDetailSerializer if self.action == "retrieve" else StatementSerializer
+        if self.action == "retrieve":
+            return StatementDetailSerializer
+        if self.action == "create":
+            return StatementUploadSerializer
+        return StatementSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": StatementUploadSerializer},
+        responses={202: StatementImportSerializer},
+        summary="Upload statement files: starts an import job (202); follow it at /api/v1/statement-imports/{id}/",
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = StatementUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = statement_import_job_create(
+            files=serializer.validated_data["files"],
+            trigger=ImportTrigger.API,
+            started_by=request.user,
+            provider=serializer.validated_data.get("provider") or "",
+            run_id=serializer.validated_data.get("run_id") or "",
+        )
+        job.refresh_from_db()
+        return Response(StatementImportSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/statement-imports/{job.pk}/"})
+
+    @extend_schema(responses=RawTransactionSerializer(many=True), filters=False, summary="A statement's transactions as read from the file")
+    @action(detail=True, methods=["get"], url_path="raw-transactions", filter_backends=[])
+    def raw_transactions(self, request, pk=None):
+        statement = self.get_object()
+        return self._paged(RawTransaction.objects.filter(statement=statement).order_by("row_number", "id"), RawTransactionSerializer)
+
+    @extend_schema(responses=ProcessedTransactionSerializer(many=True), filters=False, summary="A statement's transactions after verification")
+    @action(detail=True, methods=["get"], url_path="processed-transactions", filter_backends=[])
+    def processed_transactions(self, request, pk=None):
+        statement = self.get_object()
+        return self._paged(ProcessedTransaction.objects.filter(statement=statement).order_by("sequence", "id"), ProcessedTransactionSerializer)
+
+    def _paged(self, queryset, serializer_class):
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(responses=StatementAnalyticsSerializer, filters=True, summary="Cross-provider analytics over the filtered statements (seed 004)",
+                   parameters=[OpenApiParameter("limit", int, description="Most multi-provider accounts listed (default 100, at most 1000)")])
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def analytics(self, request):
+        statements = self.filter_queryset(Statement.objects.all())
+        try:
+            limit = max(1, min(int(request.query_params.get("limit", 100)), 1000))
+        except ValueError:
+            limit = 100
+        total, accounts = analytics.multi_provider_accounts(statements, limit=limit)
+        data = {
+            "providers": analytics.provider_totals(statements),
+            "multi_provider_account_count": total,
+            "multi_provider_accounts": accounts,
+        }
+        return Response(StatementAnalyticsSerializer(data).data)
 
 
 class RawTransactionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -40,8 +126,67 @@ class ProcessedTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["sequence", "txn_date", "id"]
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Import jobs (every upload, inbox scan and import command)"),
+    retrieve=extend_schema(summary="An import job: status, progress, counts and per-file outcome"),
+)
 class StatementImportViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = StatementImport.objects.all()
+    queryset = StatementImport.objects.select_related("started_by")
     serializer_class = StatementImportSerializer
     filterset_class = StatementImportFilterSet
     ordering_fields = ["created_at", "id"]
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets clients ask for ``Accept: text/csv``; the CSV itself is streamed
+    by the view, only error bodies pass through here (as JSON text)."""
+
+    media_type = "text/csv"
+    format = "csv"  # ?format=csv works as well as Accept: text/csv
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return renderers.JSONRenderer().render(data, accepted_media_type, renderer_context)
+
+
+class TransactionDownloadView(generics.GenericAPIView):
+    """Stream every raw or processed transaction of the filtered statements
+    as CSV (needs ``statements.download_statement``)."""
+
+    kind = "processed"
+    queryset = Statement.objects.all()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = StatementFilterSet
+    pagination_class = None
+    permission_classes = [HasPermission]
+    required_permission = "statements.download_statement"
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            from django_filters.utils import translate_validation
+
+            raise translate_validation(filterset.errors)
+        direct, needs_statements = exports.split_filters(filterset.form.cleaned_data)
+        content = exports.transactions_csv(self.kind, transaction_filters=direct, statements=filterset.qs if needs_statements else None)
+        response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.download_file_name(self.kind, filterset.form.cleaned_data)}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+_DOWNLOAD_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, header row first, streamed"),
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="A filter value is not valid"),
+}
+
+
+@extend_schema(responses=_DOWNLOAD_RESPONSES, filters=True, summary="Download raw transactions as CSV, filtered like the statements list")
+class RawDownloadView(TransactionDownloadView):
+    kind = "raw"
+
+
+@extend_schema(responses=_DOWNLOAD_RESPONSES, filters=True, summary="Download processed transactions as CSV, filtered like the statements list")
+class ProcessedDownloadView(TransactionDownloadView):
+    kind = "processed"

@@ -1,0 +1,35 @@
+"""Celery tasks for statements. Thin: take ids, call ``statements.imports``."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from statements import imports
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="statements.tasks.process_import_job", acks_late=True)
+def process_import_job(job_id: int) -> dict:
+    """Import every pending file of job ``job_id``. Redelivery after a worker
+    died resumes with the files not yet recorded."""
+    job = imports.statement_import_job_run(job_id)
+    return {"job": job.pk, "status": job.status, "imported": job.imported_count, "duplicates": job.duplicate_count, "failed": job.failed_count}
+
+
+@shared_task(name="statements.tasks.scan_statement_inbox", acks_late=True)
+def scan_statement_inbox() -> dict:
+    """Beat entry ``scan-statement-inbox``: claim settled files in
+    STATEMENT_INBOX_DIR and start an import job for them."""
+    scan = imports.statement_inbox_scan()
+    if scan.claimed:
+        logger.info("inbox: %s file(s) claimed for import job %s", len(scan.claimed), scan.job.pk)
+    return {"job": scan.job.pk if scan.job else None, "claimed": len(scan.claimed), "waiting": len(scan.waiting)}
+
+
+@shared_task(name="statements.tasks.reverify_statements", acks_late=True)
+def reverify_statements(statement_ids: list[int]) -> dict:
+    """Rebuild processed rows and summaries from the stored raw rows (admin
+    action "re-verify"), then enrich again."""
+    return imports.statements_reverify(statement_ids=statement_ids)
