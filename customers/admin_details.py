@@ -45,6 +45,7 @@ class HasBorrowerFilter(admin.SimpleListFilter):
 @admin.register(CustomerDetails)
 class CustomerDetailsAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [CustomerDetailsResource]
+    # import-export wraps this template with its export button.
     change_list_template = "admin/customers/customerdetails/change_list.html"
     list_display = (
         "run_id", "acc_number", "acc_prvdr_code", "cust_id", "final_entity_type", "borrower_biz_name",
