@@ -549,7 +549,7 @@ def communication_log_create(
     """
     from customers.models import Customer
     from customers.services import customer_record_contact
-    from core.phones import InvalidPhoneNumber, normalize_phone
+    from core.phones import try_normalize_phone
 
     if communication_type not in CommunicationType.values:
         raise ValidationError({"communication_type": f"Unknown communication type {communication_type!r}; use one of {', '.join(CommunicationType.values)}."})
@@ -566,10 +566,9 @@ def communication_log_create(
         if existing:
             return existing
     if contact_phone:
-        try:
-            contact_phone = normalize_phone(contact_phone)
-        except InvalidPhoneNumber as exc:
-            raise ValidationError({"contact_phone": str(exc)}) from None
+        # A contact that happened is logged whatever the number looked like:
+        # E.164 when it can be read, else as given.
+        contact_phone = try_normalize_phone(contact_phone) or str(contact_phone).strip()[:20]
     if not agent_id and getattr(agent_user, "pk", None):
         agent_id = agent_user.get_username()
     timestamp = timestamp or timezone.now()
