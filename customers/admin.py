@@ -28,6 +28,7 @@ class CustomerResource(resources.ModelResource):
 
 class BankAccountInline(admin.TabularInline):
     model = BankAccount
+    fk_name = "customer"  # primary_for points at the customer too
     extra = 0
     fields = ("account_type", "masked_account_number", "bank_name", "is_active", "is_primary")
     readonly_fields = ("masked_account_number",)

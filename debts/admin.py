@@ -3,8 +3,6 @@ read-only here and move only through the actions (complete, refund, settle,
 write off), each behind its permission."""
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -161,6 +159,8 @@ class DebtAdminForm(forms.ModelForm):
         return value
 
 
+AGING_GROUP_LABELS = [("branch_cluster", "Cluster and branch"), ("cluster", "Cluster"), ("branch", "Branch"), ("none", "Totals only")]
+
 MONEY_AND_STATE = (
     "current_balance", "status", "days_past_due", "last_payment_date", "last_payment_amount", "settled_amount",
     "closed_at", "closed_by", "closed_reason",
@@ -281,8 +281,9 @@ class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistory
             "opts": self.model._meta,
             "report": report,
             "group_by": group_by,
-            "group_choices": [("branch_cluster", "Cluster and branch"), ("cluster", "Cluster"), ("branch", "Branch"), ("none", "Totals only")],
-            "chart_json": json.dumps(chart),
+            "group_choices": AGING_GROUP_LABELS,
+            "chart": chart,  # json_script serialises it
+            "group_label": dict(AGING_GROUP_LABELS)[group_by],
         }
         return TemplateResponse(request, "debts/aging_report.html", context)
 

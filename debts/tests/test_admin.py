@@ -122,6 +122,11 @@ def test_aging_report_page_shows_buckets_and_a_chart(client, ops_admin):
     assert 'id="aging-chart"' in html and "chart-4.6.1.umd.min.js" in html
     assert "31–60" in html and "Gulu" in html
     assert response.context["report"]["totals"]["total_balance"] == Decimal("350.00")
+    # The chart reads its numbers from a JSON object embedded in the page.
+    import json, re
+
+    data = json.loads(re.search(r'<script id="aging-data" type="application/json">(.*?)</script>', html).group(1))
+    assert data["labels"][0] == "Current" and data["balances"] == ["100.00", "0.00", "250.00", "0.00", "0.00"]
 
 
 def test_aging_report_page_needs_view_permission(client, outsider):
