@@ -14,7 +14,8 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Model, QuerySet
+from django.db.models import BooleanField, CharField, DateTimeField, DecimalField, Model, QuerySet
+from django.db.models.functions import Cast
 
 from statements.filters import TRANSACTION_LEVEL_FILTERS, normalize_acc_number
 from statements.models import ProcessedTransaction, RawTransaction, Statement
@@ -41,6 +42,24 @@ class ExportKind:
     model: type[Model]
     columns: tuple[str, ...]
 
+    @property
+    def header(self) -> tuple[str, ...]:
+        # Timestamps are written as stored: UTC, and the header says so.
+        return tuple(f"{c}_utc" if isinstance(self._field(c), DateTimeField) else c for c in self.columns)
+
+    @property
+    def select(self) -> tuple:
+        """What ``values_list`` reads: dates, money and flags cast to text by
+        the database, so no Python object is built per cell (a Decimal and an
+        aware datetime per cell would halve the rows per second)."""
+        return tuple(
+            Cast(c, CharField()) if isinstance(self._field(c), (DateTimeField, DecimalField, BooleanField)) else c
+            for c in self.columns
+        )
+
+    def _field(self, column: str):
+        return self.model._meta.get_field(column[:-3] if column == "statement_id" else column)
+
 
 KINDS = {
     "raw": ExportKind("raw", RawTransaction, RAW_COLUMNS),
@@ -54,7 +73,7 @@ def _csv_text(rows: Iterable[tuple]) -> str:
     return buffer.getvalue()
 
 
-def _keyset_chunks(queryset: QuerySet, columns: tuple[str, ...], chunk_rows: int) -> Iterator[list[tuple]]:
+def _keyset_chunks(queryset: QuerySet, columns: tuple, chunk_rows: int) -> Iterator[list[tuple]]:
     # ``id`` is the first column: the last row of a chunk is where the next
     # one starts. The primary key index (or a secondary index, which InnoDB
     # extends with the primary key) serves both the filter and the order.
@@ -86,13 +105,14 @@ def transactions_csv(
     """
     spec = KINDS[kind]
     base = spec.model.objects.filter(**(transaction_filters or {}))
-    yield _csv_text([spec.columns])
+    yield _csv_text([spec.header])
+    select = spec.select
     if statements is None:
-        for rows in _keyset_chunks(base, spec.columns, chunk_rows):
+        for rows in _keyset_chunks(base, select, chunk_rows):
             yield _csv_text(rows)
         return
     for statement_ids in _statement_id_batches(statements):
-        for rows in _keyset_chunks(base.filter(statement_id__in=statement_ids), spec.columns, chunk_rows):
+        for rows in _keyset_chunks(base.filter(statement_id__in=statement_ids), select, chunk_rows):
             yield _csv_text(rows)
 
 

@@ -226,9 +226,9 @@ def statement_import_job_file(*, job_id: int, index: int, provider: str = "", ru
 
 def _engine_store(outcome: FileOutcome, *, path: Path, file_name: str, job, provider: str, run_id: str, acc_number: str) -> None:
     """Hand one file to the engine's storage service and fill in ``outcome``."""
-    from statements import services
-
     try:
+        from statements import services
+
         result = services.statement_import_file(
             path=path, file_name=file_name, provider=provider or None, run_id=run_id, acc_number=acc_number or None, import_job=job
         )

@@ -122,6 +122,9 @@ class Statement(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = _provider_indexes("stmt") + [
             models.Index(fields=["status", "acc_prvdr_code"], name="stmt_status_provider"),
+            # acc_number alone: the list/download filter and seed 004's
+            # "accounts under more than one provider" group by it.
+            models.Index(fields=["acc_number"], name="stmt_acc_number"),
         ]
         permissions = [
             ("reprocess_statement", "Can re-verify and reprocess statements"),

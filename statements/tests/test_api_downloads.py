@@ -31,6 +31,9 @@ def test_processed_download_by_provider_as_in_seed_004(analyst_client):
     first = rows[0]
     expected = ProcessedTransaction.objects.filter(statement=uatl[0]).order_by("id").first()
     assert first["txn_id"] == expected.txn_id and first["calculated_running_balance"] == str(expected.calculated_running_balance)
+    # Timestamps in UTC, as the column name says (08:00 UTC in the factory).
+    assert first["txn_date_utc"].startswith("2025-09-01 08:00:00")
+    assert first["is_duplicate"] in ("0", "False")
 
 
 def test_raw_download_filtered_by_statement_status(analyst_client):
@@ -44,7 +47,7 @@ def test_download_with_no_match_is_just_the_header(analyst_client):
     make_statement(provider="UATL")
     response = analyst_client.get("/api/v1/download/raw", {"provider": "UMTN"})
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).decode().splitlines() == [",".join(exports.RAW_COLUMNS)]
+    assert b"".join(response.streaming_content).decode().splitlines() == [",".join(exports.KINDS["raw"].header)]
 
 
 def test_download_needs_the_download_permission(reader_client, analyst_client, api_client):

@@ -1,0 +1,78 @@
+"""The /statements/ pages ops work in."""
+import json
+import re
+
+import pytest
+
+from statements.choices import StatementStatus, TamperingLevel
+from statements.tests.ops_factories import make_statement
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ops_browser(client, ops_admin):
+    client.force_login(ops_admin)
+    return client
+
+
+def test_statements_page_needs_login_and_permission(client, outsider):
+    response = client.get("/statements/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    client.force_login(outsider)
+    assert client.get("/statements/").status_code == 403
+
+
+def test_list_shows_badges_and_a_provider_dropdown(ops_browser):
+    make_statement(provider="UATL", status=StatementStatus.FLAGGED, tampering_level=TamperingLevel.FATAL, acc_number="706015809")
+    make_statement(provider="UMTN", acc_number="771234567")
+    html = ops_browser.get("/statements/").content.decode()
+    assert '<select name="provider"' in html and 'value="UMTN"' in html and 'value="UATL"' in html
+    assert 'class="badge bad"' in html and ">Flagged<" in html
+    assert 'class="badge fatal"' in html and ">Fatal<" in html
+    assert "706015809" in html and "771234567" in html
+    assert "htmx" in html and 'hx-target="#statements-table"' in html
+
+
+def test_provider_filter_through_htmx_returns_only_the_table(ops_browser):
+    make_statement(provider="UATL", acc_number="706015809")
+    make_statement(provider="UMTN", acc_number="771234567")
+    response = ops_browser.get("/statements/", {"provider": "UMTN"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="statements-table")
+    html = response.content.decode()
+    assert "<html" not in html and "<table" in html
+    assert "771234567" in html and "706015809" not in html
+    assert "1 statement" in html
+
+
+def test_list_is_paginated(ops_browser):
+    for _ in range(55):
+        make_statement(txns=0)
+    first = ops_browser.get("/statements/", {"provider": "UATL"}).content.decode()
+    assert "Page 1 of 2" in first and "provider=UATL&amp;page=2" in first
+    second = ops_browser.get("/statements/", {"provider": "UATL", "page": 2}).content.decode()
+    assert "Page 2 of 2" in second
+    assert len(re.findall(r'href="/statements/\d+/"', second)) == 5
+
+
+def test_detail_shows_transactions_and_balance_chart(ops_browser):
+    statement = make_statement(txns=6, break_at=3, status=StatementStatus.FLAGGED, tampering_level=TamperingLevel.CRITICAL)
+    html = ops_browser.get(f"/statements/{statement.pk}/").content.decode()
+    assert statement.acc_number in html and "Critical" in html
+    assert html.count("Payment ") >= 6  # every transaction listed
+    chart = json.loads(re.search(r'<script id="balance-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert len(chart["labels"]) == 6
+    assert chart["stated"][:3] == chart["calculated"][:3]
+    assert chart["calculated"][3] == chart["stated"][3] - 500  # the break is on the chart
+    assert 'id="balance-chart"' in html and "chart-4.6.1" in html
+
+
+def test_large_statement_chart_is_sampled_but_keeps_the_breaks(monkeypatch):
+    from statements import views
+
+    statement = make_statement(txns=40, break_at=37)
+    assert len(views.balance_chart_points(statement.pk, 40)["labels"]) == 40
+    monkeypatch.setattr(views, "CHART_MAX_POINTS", 10)
+    sampled = views.balance_chart_points(statement.pk, 40)
+    assert len(sampled["labels"]) <= 12
+    # The row where calculated and stated part ways survives the sampling.
+    assert any(s != c for s, c in zip(sampled["stated"], sampled["calculated"]))
