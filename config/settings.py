@@ -172,6 +172,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# Reverting a debt or payment from its history would move money around the
+# services; history is for reading.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 LOGIN_REDIRECT_URL = "/dashboard/"
 
 # --- i18n ------------------------------------------------------------------
