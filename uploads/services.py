@@ -19,9 +19,13 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from contextlib import closing
+from functools import lru_cache
 from itertools import islice
 from typing import BinaryIO
 
@@ -30,13 +34,14 @@ from django.db import IntegrityError, OperationalError, reset_queries, transacti
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from core.fields import lookup_hash
+from core import crypto
 from core.masking import mask
-from core.text import customer_fingerprint, normalize_name
+from core import text as core_text
 from customers.models import Customer
 from debts.choices import DebtStatus, DebtType
 from debts.models import Debt
 from uploads.choices import MatchMethod, RowStatus, UploadStatus
+from uploads import bulk
 from uploads.models import FileUpload, UploadRow
 from uploads.parsing import ParsedRow, parse_record
 from uploads.readers import HeaderMap, LoanBookError, LoanBookReader, Record, normalize_header, open_loan_book
@@ -70,8 +75,12 @@ _DEBT_LOAD_FIELDS = ("id", "customer_id", "loan_id", *DEBT_UPDATE_FIELDS)
 _CUSTOMER_LOAD_FIELDS = (
     "id", "fingerprint", "full_name", "primary_phone", "secondary_phone", "national_id_hash", "email", "state",
     "first_uploaded_at",
-)
+)  # the order of _Customer's arguments
 _NATIONAL_ID_HASH = Customer._meta.get_field("national_id_hash")
+# Loan books repeat customers on many lines; the same names and phones are
+# normalised and hashed once per process, not once per line.
+normalize_name = lru_cache(maxsize=65536)(core_text.normalize_name)
+customer_fingerprint = lru_cache(maxsize=65536)(core_text.customer_fingerprint)
 
 
 class UploadRejected(ValueError):
@@ -275,17 +284,15 @@ def file_upload_process(
         if progress:
             progress(upload.processed_records, upload.total_records)
         records = (r for r in reader.records() if r.line_number > upload.last_line_number)
-        while True:
-            batch = list(islice(records, chunk_size))
-            if not batch:
-                break
-            _import_chunk_with_retry(upload, batch, reader.header_map, region)
-            # With DEBUG on, Django keeps every query's SQL; a million-line
-            # import would hold gigabytes of INSERT text.
-            reset_queries()
-            if progress:
-                upload.refresh_from_db(fields=["processed_records", "total_records"])
-                progress(upload.processed_records, upload.total_records)
+        with closing(_in_background(_prepared_chunks(reader, records, region, chunk_size))) as chunks:
+            for prepared in chunks:
+                _import_chunk_with_retry(upload, prepared)
+                # With DEBUG on, Django keeps every query's SQL; a million-line
+                # import would hold gigabytes of INSERT text.
+                reset_queries()
+                if progress:
+                    upload.refresh_from_db(fields=["processed_records", "total_records"])
+                    progress(upload.processed_records, upload.total_records)
     except _UploadFinished:
         pass
     except LoanBookError as exc:
@@ -342,11 +349,98 @@ def _finish(upload_id: int) -> FileUpload:
     return upload
 
 
-def _import_chunk_with_retry(upload: FileUpload, records: list[Record], header_map: HeaderMap, region: str) -> None:
-    prepared = [_prepare(record, header_map, region) for record in records]
+class _Prepared:
+    __slots__ = ("record", "row", "raw", "fingerprint", "nid_hash")
+
+    def __init__(self, record: Record, row: ParsedRow, raw: dict, fingerprint: str, nid_hash: str | None):
+        self.record, self.row, self.raw, self.fingerprint, self.nid_hash = record, row, raw, fingerprint, nid_hash
+
+
+class _HeaderPlan:
+    """Per-file facts computed once, not per line."""
+
+    def __init__(self, header_map: HeaderMap):
+        self.header_map = header_map
+        headers = [h for h in header_map.headers if h]
+        # Identical lines are identical whatever the column order or header spelling.
+        self.fingerprint_order = sorted(headers, key=normalize_header)
+        self.nid_header = header_map.header_for("national_id") if "national_id" in header_map.field_index else None
+
+
+def _prepare(record: Record, plan: _HeaderPlan, region: str) -> _Prepared:
+    row = parse_record(record, plan.header_map, region=region)
+    raw = record.raw
+    nid_hash = None
+    values = [raw.get(h, "") for h in plan.fingerprint_order]
+    if plan.nid_header and raw.get(plan.nid_header):
+        nid_hash = _NATIONAL_ID_HASH.compute(raw[plan.nid_header])
+        # Never keep a national ID in clear: raw data is shown in the admin,
+        # the API and the failed-rows export. The fingerprint uses its keyed hash.
+        values[plan.fingerprint_order.index(plan.nid_header)] = nid_hash or ""
+        raw = {**raw, plan.nid_header: mask(raw[plan.nid_header])}
+    if record.extra_cells:
+        raw = {**raw, "_extra_cells": record.extra_cells}
+        values.extend(record.extra_cells)
+    fingerprint = hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()
+    return _Prepared(record, row, raw, fingerprint, nid_hash)
+
+
+def _prepared_chunks(reader: LoanBookReader, records: Iterator[Record], region: str, chunk_size: int) -> Iterator[list[_Prepared]]:
+    plan = None
+    while True:
+        batch = list(islice(records, chunk_size))
+        if not batch:
+            return
+        plan = plan or _HeaderPlan(reader.header_map)
+        yield [_prepare(record, plan, region) for record in batch]
+
+
+def _in_background(chunks: Iterator[list[_Prepared]], depth: int = 2) -> Iterator[list[_Prepared]]:
+    """Read and validate the next chunks in a thread while this one is written.
+
+    Parsing is pure Python and the database round trips release the GIL, so
+    the two overlap; the queue bounds memory to ``depth`` chunks. Errors in
+    the reader (a broken line deep in the file) surface here, in order.
+    """
+    results: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce():
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        results.put((chunk, None), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            results.put((done, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            results.put((None, exc))
+
+    worker = threading.Thread(target=produce, name="loan-book-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            chunk, error = results.get()
+            if error is not None:
+                raise error
+            if chunk is done:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+def _import_chunk_with_retry(upload: FileUpload, prepared: list[_Prepared]) -> None:
+    records = [p.record for p in prepared]
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
-            _import_chunk(upload, prepared, uploaded_at=upload.uploaded_at)
+            _import_chunk(upload, prepared)
             return
         except IntegrityError:
             # Another upload processed at the same time created the same
@@ -361,38 +455,33 @@ def _import_chunk_with_retry(upload: FileUpload, records: list[Record], header_m
             logger.info("upload %s: chunk at line %s hit %s, retrying", upload.pk, records[0].line_number, exc.args[0])
 
 
-@dataclass
-class _Prepared:
-    record: Record
-    row: ParsedRow
-    raw: dict
-    fingerprint: str
-    nid_hash: str | None
+class _Customer:
+    """What matching needs of a customer; cheaper than a model instance by an order of magnitude."""
+
+    __slots__ = ("pk", "fingerprint", "full_name", "primary_phone", "secondary_phone", "national_id_hash", "email", "state",
+                 "first_uploaded_at", "national_id", "norm_name", "changed")
+
+    def __init__(self, pk, fingerprint, full_name, primary_phone, secondary_phone, national_id_hash, email, state, first_uploaded_at):
+        self.pk, self.fingerprint, self.full_name, self.primary_phone = pk, fingerprint, full_name, primary_phone
+        self.secondary_phone, self.national_id_hash, self.email, self.state = secondary_phone, national_id_hash, email, state
+        self.first_uploaded_at, self.national_id = first_uploaded_at, ""
+        self.norm_name = normalize_name(full_name)
+        self.changed: set[str] = set()
 
 
-def _prepare(record: Record, header_map: HeaderMap, region: str) -> _Prepared:
-    row = parse_record(record, header_map, region=region)
-    raw = record.raw
-    nid_hash = None
-    nid_header = header_map.headers[header_map.field_index["national_id"]] if "national_id" in header_map.field_index else None
-    canonical = {normalize_header(k): v for k, v in raw.items()}
-    if nid_header and raw.get(nid_header):
-        nid_hash = _NATIONAL_ID_HASH.compute(raw[nid_header])
-        # Never keep a national ID in clear: raw data is shown in the admin,
-        # the API and the failed-rows export. The fingerprint uses its keyed hash.
-        canonical[normalize_header(nid_header)] = nid_hash or ""
-        raw = {**raw, nid_header: mask(raw[nid_header])}
-    if record.extra_cells:
-        raw = {**raw, "_extra_cells": record.extra_cells}
-        canonical["_extra_cells"] = record.extra_cells
-    blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return _Prepared(record, row, raw, hashlib.sha256(blob.encode("utf-8")).hexdigest(), nid_hash)
+class _Debt:
+    __slots__ = ("pk", "customer", "loan_id", *DEBT_UPDATE_FIELDS)
+
+    def __init__(self, pk, customer, loan_id, values: dict):
+        self.pk, self.customer, self.loan_id = pk, customer, loan_id
+        for name in DEBT_UPDATE_FIELDS:
+            setattr(self, name, values.get(name))
 
 
 class _ChunkState:
     """What one chunk knows about existing customers and debts (a few IN queries), plus what it creates."""
 
-    def __init__(self, prepared: list[_Prepared], upload_id: int):
+    def __init__(self, prepared: list[_Prepared]):
         ok = [p for p in prepared if p.row.ok]
         phones = {p.row.phone for p in ok}
         fingerprints = set()
@@ -400,39 +489,34 @@ class _ChunkState:
             fingerprints.add(customer_fingerprint(p.row.phone, p.row.name))
             if p.row.national_id:
                 fingerprints.add(customer_fingerprint(p.row.phone, p.row.name, p.row.national_id))
-        self.customers: dict[int, Customer] = {}
-        self.by_fingerprint: dict[str, Customer] = {}
-        self.by_phone: dict[str, list[Customer]] = {}
-        qs = Customer.objects.only(*_CUSTOMER_LOAD_FIELDS).order_by("id")
+        self.customers: dict[int, _Customer] = {}
+        self.by_fingerprint: dict[str, _Customer] = {}
+        self.by_phone: dict[str, list[_Customer]] = {}
+        customers = Customer.objects.order_by("id").values_list(*_CUSTOMER_LOAD_FIELDS)
         if phones:
-            for customer in qs.filter(primary_phone__in=phones):
-                self._remember(customer)
-        missing_fps = fingerprints - set(self.by_fingerprint)
-        if missing_fps:
-            for customer in qs.filter(fingerprint__in=missing_fps):
-                self._remember(customer)
+            self._remember(customers.filter(primary_phone__in=phones))
+        missing = fingerprints - set(self.by_fingerprint)
+        if missing:
+            self._remember(customers.filter(fingerprint__in=missing))
 
-        self.debts: dict[str, Debt] = {}
+        self.debts: dict[str, _Debt] = {}
         loan_ids = {p.row.loan_id for p in ok}
-        if loan_ids:
-            for debt in Debt.objects.only(*_DEBT_LOAD_FIELDS).filter(loan_id__in=loan_ids):
-                self.debts[debt.loan_id] = debt
-        owners = {d.customer_id for d in self.debts.values()} - set(self.customers)
+        loaded = list(Debt.objects.filter(loan_id__in=loan_ids).values_list(*_DEBT_LOAD_FIELDS)) if loan_ids else []
+        owners = {values[1] for values in loaded} - set(self.customers)
         if owners:
-            for customer in qs.filter(pk__in=owners):
-                self._remember(customer)
-        self.owner: dict[int, Customer] = {id(d): self.customers[d.customer_id] for d in self.debts.values()}
+            self._remember(customers.filter(pk__in=owners))
+        for values in loaded:
+            pk, customer_id, loan_id = values[:3]
+            self.debts[loan_id] = _Debt(pk, self.customers[customer_id], loan_id, dict(zip(DEBT_UPDATE_FIELDS, values[3:])))
 
         emails = {p.row.email for p in ok if p.row.email}
-        self.email_owner: dict[str, Customer | int] = {}
-        for c in self.customers.values():
-            if c.email:
-                self.email_owner[c.email.lower()] = c
-        if emails - set(self.email_owner):
-            for email, owner_id in Customer.objects.filter(email__in=emails - set(self.email_owner)).values_list("email", "pk"):
+        self.email_owner: dict[str, object] = {c.email.lower(): c for c in self.customers.values() if c.email}
+        unknown = emails - set(self.email_owner)
+        if unknown:
+            for email, owner_id in Customer.objects.filter(email__in=unknown).values_list("email", "pk"):
                 self.email_owner[email.lower()] = self.customers.get(owner_id, owner_id)
 
-        # Rows already imported with identical content (this file again, or
+        # Lines already imported with identical content (this file again, or
         # the same line in another file): skipped, pointing at what they matched.
         self.done_before: dict[str, tuple[int, int]] = {}
         fps = {p.fingerprint for p in ok}
@@ -445,27 +529,27 @@ class _ChunkState:
             for fp, customer_id, debt_id in prior:
                 self.done_before.setdefault(fp, (customer_id, debt_id))
 
-        self.new_customers: list[Customer] = []
-        self.new_debts: list[Debt] = []
-        self.changed_customers: dict[int, set[str]] = {}
-        self.changed_debts: dict[int, Debt] = {}
+        self.new_customers: list[_Customer] = []
+        self.new_debts: list[_Debt] = []
+        self.changed_debts: dict[int, _Debt] = {}
 
-    def _remember(self, customer: Customer) -> None:
-        if customer.pk in self.customers:
-            return
-        customer._norm_name = normalize_name(customer.full_name)
-        self.customers[customer.pk] = customer
-        self._index(customer)
+    def _remember(self, rows) -> None:
+        for values in rows:
+            if values[0] in self.customers:
+                continue
+            customer = _Customer(*values)
+            self.customers[customer.pk] = customer
+            self._index(customer)
 
-    def _index(self, customer: Customer) -> None:
+    def _index(self, customer: _Customer) -> None:
         if customer.fingerprint:
             self.by_fingerprint.setdefault(customer.fingerprint, customer)
         self.by_phone.setdefault(customer.primary_phone, []).append(customer)
 
-    def match_customer(self, p: _Prepared) -> tuple[Customer | None, str]:
+    def match_customer(self, p: _Prepared) -> tuple[_Customer | None, str]:
         row = p.row
 
-        def conflicts(c: Customer) -> bool:
+        def conflicts(c: _Customer) -> bool:
             # Same phone, different national ID: a different person.
             return bool(p.nid_hash and c.national_id_hash and c.national_id_hash != p.nid_hash)
 
@@ -481,7 +565,7 @@ class _ChunkState:
             return c, MatchMethod.FINGERPRINT
         usable = [c for c in candidates if not conflicts(c)]
         name = normalize_name(row.name)
-        same_name = [c for c in usable if c._norm_name == name]
+        same_name = [c for c in usable if c.norm_name == name]
         if same_name:
             return same_name[0], MatchMethod.FINGERPRINT
         if len(usable) == 1:
@@ -490,19 +574,13 @@ class _ChunkState:
         # would hang a loan on the wrong person, so this is a new customer.
         return None, ""
 
-    def new_customer(self, p: _Prepared, uploaded_at: datetime) -> Customer:
+    def new_customer(self, p: _Prepared, uploaded_at: datetime) -> _Customer:
         row = p.row
-        customer = Customer(
-            fingerprint=customer_fingerprint(row.phone, row.name, row.national_id or None),
-            full_name=row.name,
-            primary_phone=row.phone,
-            secondary_phone=row.secondary_phone if row.secondary_phone != row.phone else "",
-            national_id=row.national_id,
-            state=row.state,
-            first_uploaded_at=uploaded_at,
+        customer = _Customer(
+            None, customer_fingerprint(row.phone, row.name, row.national_id or None), row.name, row.phone,
+            row.secondary_phone if row.secondary_phone != row.phone else "", p.nid_hash, None, row.state, uploaded_at,
         )
-        customer.national_id_hash = p.nid_hash
-        customer._norm_name = normalize_name(row.name)
+        customer.national_id = row.national_id
         if row.email and self.email_owner.get(row.email) is None:
             customer.email = row.email
             self.email_owner[row.email] = customer
@@ -510,10 +588,10 @@ class _ChunkState:
         self._index(customer)
         return customer
 
-    def update_customer(self, customer: Customer, p: _Prepared, uploaded_at: datetime) -> None:
+    def update_customer(self, customer: _Customer, p: _Prepared, uploaded_at: datetime) -> None:
         """Fill in what the loan book knows; a matched customer's name and phone stay as they are."""
         row = p.row
-        changed = set()
+        changed = customer.changed
         if row.state and customer.state != row.state:
             customer.state = row.state
             changed.add("state")
@@ -539,59 +617,52 @@ class _ChunkState:
                 customer.fingerprint = fp
                 self.by_fingerprint[fp] = customer
                 changed.add("fingerprint")
-        if changed and customer.pk is not None:
-            self.changed_customers.setdefault(customer.pk, set()).update(changed)
 
-    def new_debt(self, customer: Customer, p: _Prepared, upload_id: int) -> Debt:
+    def new_debt(self, customer: _Customer, p: _Prepared) -> _Debt:
         row = p.row
-        debt = Debt(
-            customer=customer,
-            loan_id=row.loan_id,
-            debt_type=DebtType.LOAN,
-            original_amount=row.principal_amount if row.principal_amount is not None else row.amount,
-            current_balance=row.amount,
-            due_amount=row.due_amount,
-            due_date=row.due_date,
-            last_payment_date=row.last_paid_date,
-            last_payment_amount=row.last_paid_amount,
-            currency=row.currency or settings.DEFAULT_CURRENCY,
-            state=row.state,
-            cluster=row.cluster,
-            branch=row.branch,
-            branch_contact=row.branch_contact,
-            employee_name=row.employee_name,
-            employee_id=row.employee_id,
-            employee_contact=row.employee_contact,
-            status=DebtStatus.PAID_OFF if row.amount == 0 else DebtStatus.ACTIVE,
-            source_upload_id=upload_id,
-        )
-        self.new_debts.append(debt)
-        self.debts[row.loan_id] = debt
-        self.owner[id(debt)] = customer
-        return debt
-
-    @staticmethod
-    def update_debt(debt: Debt, p: _Prepared) -> bool:
-        """Apply the loan book's values (a blank cell keeps what we have); True if anything changed."""
-        row = p.row
-        values = {
+        debt = _Debt(None, customer, row.loan_id, {
+            "original_amount": row.principal_amount if row.principal_amount is not None else row.amount,
             "current_balance": row.amount,
-            "original_amount": row.principal_amount,
             "due_amount": row.due_amount,
             "due_date": row.due_date,
             "last_payment_date": row.last_paid_date,
             "last_payment_amount": row.last_paid_amount,
-            "currency": row.currency or None,
-            "state": row.state or None,
-            "cluster": row.cluster or None,
-            "branch": row.branch or None,
-            "branch_contact": row.branch_contact or None,
-            "employee_name": row.employee_name or None,
-            "employee_id": row.employee_id or None,
-            "employee_contact": row.employee_contact or None,
-        }
+            "currency": row.currency or settings.DEFAULT_CURRENCY,
+            "state": row.state,
+            "cluster": row.cluster,
+            "branch": row.branch,
+            "branch_contact": row.branch_contact,
+            "employee_name": row.employee_name,
+            "employee_id": row.employee_id,
+            "employee_contact": row.employee_contact,
+            "status": DebtStatus.PAID_OFF if row.amount == 0 else DebtStatus.ACTIVE,
+        })
+        self.new_debts.append(debt)
+        self.debts[row.loan_id] = debt
+        return debt
+
+    @staticmethod
+    def update_debt(debt: _Debt, p: _Prepared) -> bool:
+        """Apply the loan book's values (a blank cell keeps what we have); True if anything changed."""
+        row = p.row
+        values = (
+            ("current_balance", row.amount),
+            ("original_amount", row.principal_amount),
+            ("due_amount", row.due_amount),
+            ("due_date", row.due_date),
+            ("last_payment_date", row.last_paid_date),
+            ("last_payment_amount", row.last_paid_amount),
+            ("currency", row.currency or None),
+            ("state", row.state or None),
+            ("cluster", row.cluster or None),
+            ("branch", row.branch or None),
+            ("branch_contact", row.branch_contact or None),
+            ("employee_name", row.employee_name or None),
+            ("employee_id", row.employee_id or None),
+            ("employee_contact", row.employee_contact or None),
+        )
         changed = False
-        for name, value in values.items():
+        for name, value in values:
             if value is not None and getattr(debt, name) != value:
                 setattr(debt, name, value)
                 changed = True
@@ -607,7 +678,15 @@ class _ChunkState:
         return changed
 
 
-def _import_chunk(upload: FileUpload, prepared: list[_Prepared], *, uploaded_at: datetime) -> None:
+def _loan_conflict(row: ParsedRow, owner: _Customer, customer: _Customer | None) -> str:
+    where = f'line {row.line_number}, column "loan_id" = "{row.loan_id}"'
+    if customer is None:
+        return f"{where}: the loan belongs to a customer with a different national ID"
+    return (f'{where}: the loan belongs to customer "{owner.full_name}" ({owner.primary_phone}), '
+            f'but name/phone match "{customer.full_name}" ({customer.primary_phone})')
+
+
+def _import_chunk(upload: FileUpload, prepared: list[_Prepared]) -> None:
     """One chunk, one transaction: customers, debts, upload rows and the upload's counters."""
     now = timezone.now()
     with transaction.atomic():
@@ -620,9 +699,10 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared], *, uploaded_at:
         prepared = [p for p in prepared if p.record.line_number > locked.last_line_number]
         if not prepared:
             return
-        state = _ChunkState(prepared, upload.pk)
-        rows: list[UploadRow] = []
-        outcomes: list[tuple] = []  # (prepared, status, method, customer, debt, error)
+        state = _ChunkState(prepared)
+        # (prepared, status, method, customer, debt, error); customer/debt are
+        # objects, or ids for lines skipped as already imported.
+        outcomes: list[tuple] = []
         first_ok: dict[str, int] = {}
         for p in prepared:
             row = p.row
@@ -640,26 +720,22 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared], *, uploaded_at:
             customer, method = state.match_customer(p)
             debt = state.debts.get(row.loan_id)
             if debt is not None:
-                owner = state.owner[id(debt)]
+                owner = debt.customer
                 if customer is None:
-                    customer, method = owner, MatchMethod.LOAN
                     if p.nid_hash and owner.national_id_hash and owner.national_id_hash != p.nid_hash:
-                        outcomes.append((p, RowStatus.FAILED, "", None, None,
-                                         f'line {row.line_number}, column "loan_id" = "{row.loan_id}": the loan belongs to a '
-                                         f"customer with a different national ID"))
+                        outcomes.append((p, RowStatus.FAILED, "", None, None, _loan_conflict(row, owner, None)))
                         continue
+                    # A loan we know, under a phone we don't: the loan's borrower.
+                    customer, method = owner, MatchMethod.LOAN
                 elif customer is not owner:
-                    outcomes.append((p, RowStatus.FAILED, "", None, None,
-                                     f'line {row.line_number}, column "loan_id" = "{row.loan_id}": the loan belongs to customer '
-                                     f'"{owner.full_name}" ({owner.primary_phone}), but name/phone match "{customer.full_name}" '
-                                     f"({customer.primary_phone})"))
+                    outcomes.append((p, RowStatus.FAILED, "", None, None, _loan_conflict(row, owner, customer)))
                     continue
             if customer is None:
-                customer, method = state.new_customer(p, uploaded_at), MatchMethod.NEW
+                customer, method = state.new_customer(p, upload.uploaded_at), MatchMethod.NEW
             else:
-                state.update_customer(customer, p, uploaded_at)
+                state.update_customer(customer, p, upload.uploaded_at)
             if debt is None:
-                debt = state.new_debt(customer, p, upload.pk)
+                debt = state.new_debt(customer, p)
                 status = RowStatus.CREATED
             else:
                 changed = state.update_debt(debt, p)
@@ -669,34 +745,34 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared], *, uploaded_at:
             first_ok[p.fingerprint] = len(outcomes)
             outcomes.append((p, status, method, customer, debt, ""))
 
-        _write(state, now)
+        _write(state, upload, now)
 
-        counts = {s: 0 for s in RowStatus.values}
+        counts = dict.fromkeys(RowStatus.values, 0)
         matched_existing = set()
+        stamp = bulk.db_now(now)
+        rows = []
         for p, status, method, customer, debt, error in outcomes:
             counts[status] += 1
-            row = UploadRow(
-                file_upload_id=upload.pk,
-                line_number=p.record.line_number,
-                raw_data=p.raw,
-                row_fingerprint=p.fingerprint,
-                phone_normalized=p.row.phone,
-                match_method=method,
-                status=status,
-                error=error,
-                processed_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-            if isinstance(customer, Customer):
-                row.matched_customer_id = customer.pk
-                if method not in ("", MatchMethod.NEW, MatchMethod.DUPLICATE_ROW) and customer.pk in state.customers:
+            if isinstance(customer, _Customer):
+                if method not in (MatchMethod.NEW, MatchMethod.DUPLICATE_ROW) and customer.pk in state.customers:
                     matched_existing.add(customer.pk)
-            else:
-                row.matched_customer_id = customer
-            row.matched_debt_id = debt.pk if isinstance(debt, Debt) else debt
-            rows.append(row)
-        UploadRow.objects.bulk_create(rows, batch_size=1000)
+                customer = customer.pk
+            rows.append({
+                "file_upload_id": upload.pk,
+                "line_number": p.record.line_number,
+                "raw_data": json.dumps(p.raw, ensure_ascii=False),
+                "row_fingerprint": p.fingerprint,
+                "phone_normalized": p.row.phone,
+                "matched_customer_id": customer,
+                "matched_debt_id": debt.pk if isinstance(debt, _Debt) else debt,
+                "match_method": method,
+                "status": status,
+                "error": error,
+                "processed_at": stamp,
+                "created_at": stamp,
+                "updated_at": stamp,
+            })
+        bulk.insert(UploadRow, rows)
         FileUpload.objects.filter(pk=upload.pk).update(
             processed_records=F("processed_records") + len(rows),
             success_records=F("success_records") + counts[RowStatus.MATCHED] + counts[RowStatus.CREATED] + counts[RowStatus.UPDATED],
@@ -712,30 +788,68 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared], *, uploaded_at:
         )
 
 
-def _write(state: _ChunkState, now: datetime) -> None:
+def _write(state: _ChunkState, upload: FileUpload, now: datetime) -> None:
+    """Customers, then debts (they need the customers' ids), as multi-row statements."""
+    stamp = bulk.db_now(now)
+    uploaded = bulk.db_now(upload.uploaded_at)
     if state.new_customers:
-        # MariaDB >= 10.5 returns the new ids (RETURNING); debts need them.
-        Customer.objects.bulk_create(state.new_customers, batch_size=500)
-    groups: dict[tuple[str, ...], list[Customer]] = {}
-    for pk in sorted(state.changed_customers):
-        fields = tuple(sorted(state.changed_customers[pk] | {"updated_at"}))
+        ids = bulk.insert(Customer, [
+            {
+                "created_at": stamp,
+                "updated_at": stamp,
+                "fingerprint": c.fingerprint,
+                "full_name": c.full_name,
+                "primary_phone": c.primary_phone,
+                "secondary_phone": c.secondary_phone,
+                "national_id": crypto.encrypt(c.national_id) if c.national_id else "",
+                "national_id_hash": c.national_id_hash,
+                "email": c.email or None,
+                "state": c.state,
+                "first_uploaded_at": uploaded,
+            }
+            for c in state.new_customers
+        ], returning=True)
+        for customer, pk in zip(state.new_customers, ids):
+            customer.pk = pk
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for pk in sorted(state.customers):
         customer = state.customers[pk]
-        customer.updated_at = now
-        groups.setdefault(fields, []).append(customer)
-    for fields, customers in groups.items():
-        # bulk_update skips pre_save: updated_at and national_id_hash are set above.
-        Customer.objects.bulk_update(customers, fields, batch_size=200)
+        if not customer.changed:
+            continue
+        fields = tuple(sorted(customer.changed)) + ("updated_at",)
+        values = {"id": pk, "updated_at": stamp}
+        for name in customer.changed:
+            value = getattr(customer, name)
+            if name == "national_id":
+                value = crypto.encrypt(value)
+            elif name == "first_uploaded_at":
+                value = uploaded
+            elif name == "email":
+                value = value or None
+            values[name] = value
+        groups.setdefault(fields, []).append(values)
+    for fields, rows in groups.items():
+        bulk.update(Customer, rows, list(fields))
     if state.new_debts:
-        for debt in state.new_debts:
-            debt.customer = state.owner[id(debt)]
-        Debt.objects.bulk_create(state.new_debts, batch_size=500)
+        ids = bulk.insert(Debt, [
+            {
+                "created_at": stamp,
+                "updated_at": stamp,
+                "customer_id": d.customer.pk,
+                "loan_id": d.loan_id,
+                "debt_type": DebtType.LOAN,
+                "source_upload_id": upload.pk,
+                **{name: getattr(d, name) for name in DEBT_UPDATE_FIELDS},
+            }
+            for d in state.new_debts
+        ], returning=True)
+        for debt, pk in zip(state.new_debts, ids):
+            debt.pk = pk
     if state.changed_debts:
-        debts = [state.changed_debts[pk] for pk in sorted(state.changed_debts)]
-        for debt in debts:
-            debt.updated_at = now
-        # Small batches: MySQL evaluates bulk_update's CASE per row, so the
-        # cost grows with batch size squared.
-        Debt.objects.bulk_update(debts, [*DEBT_UPDATE_FIELDS, "updated_at"], batch_size=100)
+        bulk.update(Debt, [
+            {"id": pk, "updated_at": stamp, **{name: getattr(d, name) for name in DEBT_UPDATE_FIELDS}}
+            for pk, d in sorted(state.changed_debts.items())
+        ], [*DEBT_UPDATE_FIELDS, "updated_at"])
 
 
 def import_counts(upload: FileUpload) -> ImportCounts:

@@ -1,0 +1,97 @@
+"""Multi-row INSERT and UPDATE for the loan-book import, without the ORM's per-object cost.
+
+``bulk_create`` spends most of its time preparing every value of every
+field of every object in Python (measured: three quarters of an import), and
+``bulk_update`` writes one ``CASE WHEN`` per field whose cost MySQL pays per
+row. These helpers send the same statements a person would write by hand.
+
+Callers pass values already in database form (strings, Decimals, dates,
+naive-UTC datetimes, ciphertext); every column they leave out gets the
+model field's default, prepared once per call, so a field added to the
+model later is filled the way the ORM would fill it.
+"""
+from __future__ import annotations
+
+from django.db import connection
+
+INSERT_BATCH = 1000
+UPDATE_BATCH = 500
+
+
+def db_now(value):
+    """An aware datetime as the database column takes it."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _literal(value) -> str:
+    """``value`` as SQL text, escaped by the driver, safe inside a %-formatted statement."""
+    connection.ensure_connection()
+    text = connection.connection.literal(value)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")  # the connection speaks utf8mb4
+    return str(text).replace("%", "%%")
+
+
+def insert(model, rows: list[dict], *, returning: bool = False) -> list[int]:
+    """INSERT ``rows`` (dicts keyed by attname, all with the same keys); the new ids if ``returning``.
+
+    MariaDB (10.5+) returns the ids of a multi-row INSERT in the order of the
+    VALUES, which is what Django's own bulk_create relies on too.
+    """
+    if not rows:
+        return []
+    qn = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    given = [f.attname for f in fields if f.attname in rows[0]]
+    # Defaults are the same on every row: escaped once and written into the
+    # statement, so the driver only escapes the values that vary.
+    slots = [
+        "%s" if f.attname in rows[0] else _literal(f.get_db_prep_save(f.get_default(), connection))
+        for f in fields
+    ]
+    columns = ", ".join(qn(f.column) for f in fields)
+    one = "(" + ", ".join(slots) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch = rows[start : start + INSERT_BATCH]
+            params = []
+            extend = params.extend
+            for row in batch:
+                extend([row[name] for name in given])
+            sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {', '.join([one] * len(batch))}"
+            if returning:
+                cursor.execute(sql + f" RETURNING {qn(model._meta.pk.column)}", params)
+                ids.extend(row[0] for row in cursor.fetchall())
+            else:
+                cursor.execute(sql, params)
+    return ids
+
+
+def update(model, rows: list[dict], fields: list[str]) -> None:
+    """UPDATE ``fields`` of each row (dicts with ``id`` and those attnames) in one statement per batch.
+
+    The new values travel as a derived table joined on the primary key, so
+    the database does one indexed lookup per row instead of evaluating a
+    CASE per field per row.
+    """
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    meta = model._meta
+    columns = [meta.get_field(name).column for name in fields]
+    first = "SELECT %s AS `_pk`, " + ", ".join(f"%s AS {qn(c)}" for c in columns)
+    other = " UNION ALL SELECT " + ", ".join(["%s"] * (len(columns) + 1))
+    assignments = ", ".join(f"t.{qn(c)} = v.{qn(c)}" for c in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPDATE_BATCH):
+            batch = rows[start : start + UPDATE_BATCH]
+            params = []
+            for row in batch:
+                params.append(row["id"])
+                params.extend(row[name] for name in fields)
+            derived = first + other * (len(batch) - 1)
+            cursor.execute(
+                f"UPDATE {qn(meta.db_table)} AS t JOIN ({derived}) AS v ON t.{qn(meta.pk.column)} = v.`_pk` SET {assignments}",
+                params,
+            )
