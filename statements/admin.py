@@ -49,14 +49,11 @@ class StatementAdmin(admin.ModelAdmin):
         imports.statements_reverify_enqueue(statement_ids=ids)
         self.message_user(request, f"Re-verification of {len(ids)} statement(s) queued.", messages.SUCCESS)
 
-    @admin.action(description="Reprocess: read the stored file again", permissions=["reprocess"])
+    @admin.action(description="Reprocess: re-verify and fetch customer details again", permissions=["reprocess"])
     def reprocess(self, request, queryset):
-        job = imports.statements_reprocess_files(statements=queryset, started_by=request.user)
-        if job is None:
-            self.message_user(request, "None of the selected statements has its file stored; use re-verify instead.", messages.WARNING)
-            return None
-        self.message_user(request, f"Import job #{job.pk} reprocesses {job.total_files} file(s).", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:statements_statementimport_change", args=[job.pk]))
+        ids = list(queryset.values_list("pk", flat=True))
+        imports.statements_reverify_enqueue(statement_ids=ids, enrich=True)
+        self.message_user(request, f"Reprocessing of {len(ids)} statement(s) queued.", messages.SUCCESS)
 
     def _download(self, queryset, kind):
         content = exports.transactions_csv(kind, statements=queryset)

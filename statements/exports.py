@@ -88,6 +88,25 @@ def _keyset_chunks(queryset: QuerySet, columns: tuple, chunk_rows: int) -> Itera
         last_id = rows[-1][0]
 
 
+def _window_chunks(queryset: QuerySet, columns: tuple, window: int) -> Iterator[list[tuple]]:
+    # For a broad filter (a provider: most of the table), walk the primary
+    # key in fixed id windows: each query is a short clustered-index range
+    # scan, where "provider = X ORDER BY id LIMIT n" would make the database
+    # fetch every row through the provider index one by one.
+    ids = queryset.model.objects.values_list("id", flat=True)
+    top = ids.order_by("-id").first() or 0
+    low = (ids.order_by("id").first() or 1) - 1
+    while low < top:
+        rows = list(queryset.filter(id__gt=low, id__lte=low + window).order_by("id").values_list(*columns))
+        if rows:
+            yield rows
+        low += window
+
+
+# Filters that keep most of a table: read by id windows, not through their index.
+BROAD_FILTERS = {"acc_prvdr_code"}
+
+
 def transactions_csv(
     kind: str,
     *,
@@ -100,31 +119,46 @@ def transactions_csv(
 
     ``transaction_filters`` are lookups on the transaction table itself;
     ``statements``, when given, restricts the rows to those statements (read
-    in batches of ids, so a filter on e.g. the verification status never
-    makes the database sort millions of joined rows).
+    in batches of about ``chunk_rows`` transactions, so a filter on e.g. the
+    verification status never makes the database sort millions of joined
+    rows).
     """
     spec = KINDS[kind]
-    base = spec.model.objects.filter(**(transaction_filters or {}))
+    transaction_filters = transaction_filters or {}
+    base = spec.model.objects.filter(**transaction_filters)
     yield _csv_text([spec.header])
     select = spec.select
     if statements is None:
-        for rows in _keyset_chunks(base, select, chunk_rows):
+        if set(transaction_filters) <= BROAD_FILTERS:
+            chunks = _window_chunks(base, select, chunk_rows)
+        else:
+            chunks = _keyset_chunks(base, select, chunk_rows)
+        for rows in chunks:
             yield _csv_text(rows)
         return
-    for statement_ids in _statement_id_batches(statements):
+    for statement_ids in _statement_id_batches(statements, chunk_rows):
         for rows in _keyset_chunks(base.filter(statement_id__in=statement_ids), select, chunk_rows):
             yield _csv_text(rows)
 
 
-def _statement_id_batches(statements: QuerySet) -> Iterator[list[int]]:
-    ids = statements.order_by().values_list("id", flat=True)
+def _statement_id_batches(statements: QuerySet, chunk_rows: int) -> Iterator[list[int]]:
+    """Ids of the filtered statements, in batches holding about ``chunk_rows``
+    transactions (by their ``num_rows``), at most STATEMENT_BATCH ids."""
+    pairs = statements.order_by().values_list("id", "num_rows")
     last_id = 0
     while True:
-        batch = list(ids.filter(id__gt=last_id).order_by("id")[:STATEMENT_BATCH])
-        if not batch:
+        page = list(pairs.filter(id__gt=last_id).order_by("id")[:STATEMENT_BATCH])
+        if not page:
             return
+        batch, rows = [], 0
+        for statement_id, num_rows in page:
+            if batch and rows + (num_rows or 0) > chunk_rows:
+                yield batch
+                batch, rows = [], 0
+            batch.append(statement_id)
+            rows += num_rows or 0
         yield batch
-        last_id = batch[-1]
+        last_id = page[-1][0]
 
 
 def split_filters(cleaned: dict) -> tuple[dict, bool]:

@@ -430,29 +430,32 @@ def file_sha256(path: Path) -> str:
 # --------------------------------------------------------------------------- re-verify / reprocess
 
 
-def statements_reverify_enqueue(*, statement_ids: list[int]) -> None:
-    """Queue re-verification of statements (after this transaction commits)."""
+def statements_reverify_enqueue(*, statement_ids: list[int], enrich: bool = False) -> None:
+    """Queue re-verification (``enrich``: and customer details fetched again)
+    of statements, after this transaction commits."""
     from statements.tasks import reverify_statements
 
     if statement_ids:
-        transaction.on_commit(lambda: reverify_statements.delay(list(statement_ids)))
+        transaction.on_commit(lambda: reverify_statements.delay(list(statement_ids), enrich))
 
 
-def statements_reverify(*, statement_ids: list[int]) -> dict:
+def statements_reverify(*, statement_ids: list[int], enrich: bool = False) -> dict:
     """Rebuild processed rows, summary and status of each statement from its
-    stored raw rows (the engine's ``statement_reprocess``), then enrich it
-    again. A statement that fails is counted and the rest carry on."""
-    from statements import services
-
+    stored raw rows (the engine's ``statement_reprocess``, after a rule
+    change) and, with ``enrich``, fetch its customer details again. A
+    statement that fails is reported and the rest carry on."""
     done, failed = 0, []
     for statement_id in statement_ids:
         try:
+            from statements import services
+
             services.statement_reprocess(statement_id=statement_id)
         except Exception as exc:
             logger.exception("statement %s could not be re-verified", statement_id)
             failed.append({"statement_id": statement_id, "error": f"{type(exc).__name__}: {exc}"})
             continue
-        _enrich(statement_id)
+        if enrich:
+            _enrich(statement_id)
         done += 1
     return {"reverified": done, "failed": failed}
 
@@ -471,3 +474,52 @@ def statement_import_jobs_requeue(*, job_ids: list[int]) -> list[int]:
         transaction.on_commit(lambda pk=job.pk: process_import_job.delay(pk))
         queued.append(job.pk)
     return queued
+
+
+# --------------------------------------------------------------------------- dry run
+
+
+def statement_file_check(*, path: Path, provider: str = "", run_id: str = "") -> dict:
+    """Parse and verify one file without storing anything (``--dry-run``):
+    what the import would do with it. Reads the database only to say whether
+    the same file is already stored."""
+    path = Path(path)
+    result = {"file_name": path.name, "outcome": "ok", "error": ""}
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        return {**result, "outcome": FAILED, "error": f"file not readable: {exc}"}
+    existing = Statement.objects.filter(file_sha256=sha).values_list("pk", flat=True).first()
+    if existing:
+        return {**result, "outcome": DUPLICATE, "error": f"same file (SHA-256) as statement #{existing}"}
+    run_id = _run_id_for(path.name, run_id)
+    request_provider, acc_number = _request_hints(run_id)
+    try:
+        from statements.engine.errors import StatementError
+    except ImportError:  # pragma: no cover - the engine package is part of the app
+        StatementError = ValueError  # noqa: N806
+    try:
+        checked = _engine_check(path, provider=provider or request_provider, acc_number=acc_number)
+    except StatementError as exc:
+        return {**result, "outcome": FAILED, "error": f"{getattr(exc, 'code', 'unreadable')}: {exc}"}
+    except Exception as exc:
+        return {**result, "outcome": FAILED, "error": f"{type(exc).__name__}: {exc}"}
+    summary = checked.summary
+    return {
+        **result,
+        "provider": checked.parsed.provider,
+        "acc_number": checked.parsed.acc_number or acc_number,
+        "run_id": run_id,
+        "transactions": len(checked.transactions),
+        "status": checked.status,
+        "verification_status": summary.verification_status,
+        "tampering_level": summary.tampering_level,
+    }
+
+
+def _engine_check(path: Path, *, provider: str, acc_number: str):
+    """The engine's parse + verify of one file, with no database (the same
+    code ``parse_statement`` runs); returns its ``StatementResult``."""
+    from statements import services
+
+    return services.statement_check_file(path=path, provider=provider or None, acc_number=acc_number or None)

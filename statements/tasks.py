@@ -29,7 +29,7 @@ def scan_statement_inbox() -> dict:
 
 
 @shared_task(name="statements.tasks.reverify_statements", acks_late=True)
-def reverify_statements(statement_ids: list[int]) -> dict:
+def reverify_statements(statement_ids: list[int], enrich: bool = False) -> dict:
     """Rebuild processed rows and summaries from the stored raw rows (admin
-    action "re-verify"), then enrich again."""
-    return imports.statements_reverify(statement_ids=statement_ids)
+    actions "re-verify" and, with ``enrich``, "reprocess")."""
+    return imports.statements_reverify(statement_ids=statement_ids, enrich=enrich)
