@@ -7,9 +7,11 @@ here. The rules they keep:
 * A session's status only moves forward (``CALL_STATUS_RANK``); a late or
   repeated callback never moves a finished call back. Every row change
   happens under ``select_for_update`` on the session.
-* Each status is recorded once per call: the unique (call_session, status)
-  constraint is the last word when two callbacks race, and the loser's
-  ``IntegrityError`` is swallowed inside a savepoint.
+* Each status is recorded once per call. Callbacks for one call serialise
+  on the session's row lock; the unique (call_session, status) constraint
+  is the last word even so, written as ``INSERT IGNORE`` so a losing insert
+  neither adds a row nor aborts the transaction (one round trip, where
+  catching ``IntegrityError`` would need a savepoint and two more).
 * A session stays ``scheduled`` until the provider has accepted it; the
   ``dispatch_claimed_until`` lease stops two workers dialling it at once.
 * A call that reached the provider and finished writes exactly one
@@ -25,7 +27,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -397,19 +399,23 @@ def _defer(session: CallSession, retry_at: datetime, reason: str, *, keep_error:
 # Status updates (webhook, simulator, reconciliation)
 
 
-def _record_update(session: CallSession, *, status: str, occurred_at: datetime, message: str, payload: dict | None) -> bool:
-    """Append one CallStatusUpdate; False if this status is already recorded."""
-    if CallStatusUpdate.objects.filter(call_session_id=session.pk, status=status).exists():
+def _record_update(session: CallSession, *, status: str, occurred_at: datetime, message: str, payload: dict | None, known_new: bool = False) -> bool:
+    """Append one CallStatusUpdate; False if this status is already recorded.
+
+    Callers hold the session's row lock, so the existence check cannot be
+    raced by our own writers; ``known_new`` skips it when the status is
+    further along than the session has ever been (the common case). The
+    unique (call_session, status) constraint stays the last word: the
+    insert is ``INSERT IGNORE`` / ``ON CONFLICT DO NOTHING``, so even a
+    writer that did not lock cannot add a second row or break this
+    transaction.
+    """
+    if not known_new and CallStatusUpdate.objects.filter(call_session_id=session.pk, status=status).exists():
         return False
-    try:
-        # The savepoint keeps the outer transaction usable when a concurrent
-        # callback inserted the same status first (unique constraint).
-        with transaction.atomic():
-            CallStatusUpdate.objects.create(
-                call_session=session, status=status, timestamp=occurred_at, message=message[:2000], extra_data=payload or {}
-            )
-    except IntegrityError:
-        return False
+    CallStatusUpdate.objects.bulk_create(
+        [CallStatusUpdate(call_session=session, status=status, timestamp=occurred_at, message=message[:2000], extra_data=payload or {})],
+        ignore_conflicts=True,
+    )
     return True
 
 
@@ -435,7 +441,11 @@ def _apply_event(
         # ends once, so the first ending stands.
         log.warning("call %s: ignoring %s, already %s", session.pk, status, session.status)
         return "duplicate"
-    recorded = _record_update(session, status=status, occurred_at=occurred_at, message=message, payload=payload)
+    # A status further along than the session has been was never recorded:
+    # every move forward records its status in the same transaction.
+    recorded = _record_update(
+        session, status=status, occurred_at=occurred_at, message=message, payload=payload, known_new=new_rank > current_rank
+    )
     if new_rank <= current_rank:
         if status == session.status and recording_url and not session.recording_url:
             # Exotel repeats a terminal callback once the recording is ready.
