@@ -41,7 +41,12 @@ def insert(model, rows: list[dict], *, returning: bool = False) -> list[int]:
     if not rows:
         return []
     qn = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # A nullable column whose default is NULL is left to the database: a
+    # shorter statement to send and parse, the same row.
+    fields = [
+        f for f in model._meta.concrete_fields
+        if not f.primary_key and (f.attname in rows[0] or not (f.null and f.get_default() is None))
+    ]
     given = [f.attname for f in fields if f.attname in rows[0]]
     # Defaults are the same on every row: escaped once and written into the
     # statement, so the driver only escapes the values that vary.

@@ -77,10 +77,12 @@ class FileUpload(TimeStampedModel):
 class UploadRow(models.Model):
     """One line of a loan book (``upload_rows``), with what it matched."""
 
-    file_upload = models.ForeignKey(FileUpload, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique (file_upload, line_number) index serves
+    # the foreign key, and every index costs time on a 100,000-line insert.
+    file_upload = models.ForeignKey(FileUpload, on_delete=models.CASCADE, related_name="rows", db_index=False)
     line_number = models.PositiveIntegerField()
     raw_data = models.JSONField(default=dict)
-    row_fingerprint = models.CharField(max_length=64, db_index=True)
+    row_fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the line's cells (identical lines are skipped)")
     phone_normalized = models.CharField(max_length=20, blank=True, db_index=True)
     matched_customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="upload_row_matches",
@@ -91,7 +93,7 @@ class UploadRow(models.Model):
         db_column="match_loan_id",
     )
     match_method = models.CharField(max_length=20, choices=MatchMethod.choices, blank=True)
-    status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING, db_index=True)
+    status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING)  # indexed with file_upload
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -101,7 +103,12 @@ class UploadRow(models.Model):
         db_table = "upload_rows"
         ordering = ["file_upload_id", "line_number"]
         constraints = [models.UniqueConstraint(fields=["file_upload", "line_number"], name="upload_row_unique_line")]
-        indexes = [models.Index(fields=["file_upload", "status"], name="upload_row_upload_status")]
+        indexes = [
+            models.Index(fields=["file_upload", "status"], name="upload_row_upload_status"),
+            # Covers the "was this exact line imported before?" lookup made for
+            # every chunk, so it never reads the (large) rows themselves.
+            models.Index(fields=["row_fingerprint", "status", "matched_debt", "matched_customer"], name="upload_row_fp_done"),
+        ]
 
     def __str__(self):
         return f"{self.file_upload_id}:{self.line_number} ({self.status})"

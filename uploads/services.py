@@ -492,7 +492,7 @@ class _ChunkState:
         self.customers: dict[int, _Customer] = {}
         self.by_fingerprint: dict[str, _Customer] = {}
         self.by_phone: dict[str, list[_Customer]] = {}
-        customers = Customer.objects.order_by("id").values_list(*_CUSTOMER_LOAD_FIELDS)
+        customers = Customer.objects.order_by().values_list(*_CUSTOMER_LOAD_FIELDS)
         if phones:
             self._remember(customers.filter(primary_phone__in=phones))
         missing = fingerprints - set(self.by_fingerprint)
@@ -501,7 +501,7 @@ class _ChunkState:
 
         self.debts: dict[str, _Debt] = {}
         loan_ids = {p.row.loan_id for p in ok}
-        loaded = list(Debt.objects.filter(loan_id__in=loan_ids).values_list(*_DEBT_LOAD_FIELDS)) if loan_ids else []
+        loaded = list(Debt.objects.filter(loan_id__in=loan_ids).order_by().values_list(*_DEBT_LOAD_FIELDS)) if loan_ids else []
         owners = {values[1] for values in loaded} - set(self.customers)
         if owners:
             self._remember(customers.filter(pk__in=owners))
@@ -523,10 +523,10 @@ class _ChunkState:
         if fps:
             prior = (
                 UploadRow.objects.filter(row_fingerprint__in=fps, status__in=SUCCESS_STATUSES, matched_debt__isnull=False)
-                .order_by("id")
-                .values_list("row_fingerprint", "matched_customer_id", "matched_debt_id")
+                .order_by()
+                .values_list("id", "row_fingerprint", "matched_customer_id", "matched_debt_id")
             )
-            for fp, customer_id, debt_id in prior:
+            for _, fp, customer_id, debt_id in sorted(prior):  # the earliest import wins
                 self.done_before.setdefault(fp, (customer_id, debt_id))
 
         self.new_customers: list[_Customer] = []
@@ -534,7 +534,8 @@ class _ChunkState:
         self.changed_debts: dict[int, _Debt] = {}
 
     def _remember(self, rows) -> None:
-        for values in rows:
+        # Sorted by id: when several customers fit, the oldest is chosen, every run.
+        for values in sorted(rows):
             if values[0] in self.customers:
                 continue
             customer = _Customer(*values)
@@ -760,7 +761,7 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared]) -> None:
             rows.append({
                 "file_upload_id": upload.pk,
                 "line_number": p.record.line_number,
-                "raw_data": json.dumps(p.raw, ensure_ascii=False),
+                "raw_data": json.dumps(p.raw, ensure_ascii=False, separators=(",", ":")),
                 "row_fingerprint": p.fingerprint,
                 "phone_normalized": p.row.phone,
                 "matched_customer_id": customer,
