@@ -272,6 +272,9 @@ DEFAULT_CURRENCY = env.get_str("DEFAULT_CURRENCY", "UGX")
 DELINQUENCY_DEFAULT_AFTER_DAYS = env.get_int("DELINQUENCY_DEFAULT_AFTER_DAYS", 90, minimum=1)
 
 STATEMENT_INBOX_DIR = env.get_str("STATEMENT_INBOX_DIR", str(BASE_DIR / "var" / "inbox"))
+# A file in the inbox is taken only once it has been unchanged this long, so
+# a file still being copied in is never imported half-written.
+STATEMENT_INBOX_MIN_AGE_SECONDS = env.get_int("STATEMENT_INBOX_MIN_AGE_SECONDS", 10, minimum=0)
 MAPPER_CSV_PATH = env.get_str("MAPPER_CSV_PATH", str(BASE_DIR / "var" / "mapper.csv"))
 UPLOAD_CHUNK_SIZE = env.get_int("UPLOAD_CHUNK_SIZE", 1000, minimum=1)
 
