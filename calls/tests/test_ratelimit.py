@@ -48,7 +48,7 @@ def test_two_worker_processes_share_one_budget(redis_bucket):
     # may get at most 6 + 2 × 3 = 12 (+1 for timing at the edges). Each alone
     # would have got up to 12, so without the shared bucket the sum is ~24.
     assert sum(counts) <= 13, counts
-    assert sum(counts) >= 9, counts
+    assert sum(counts) >= 6, counts  # at least the burst, even on a starved machine
     assert all(c >= 1 for c in counts), counts  # both really drew from it
 
 
