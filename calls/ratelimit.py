@@ -116,8 +116,6 @@ def get_call_limiter():
     burst = getattr(settings, "CALLS_RATE_LIMIT_BURST", None)
     url = redis_url()
     if url:
-        import redis
-
         return RedisTokenBucket(_redis_client(url), per_minute=per_minute, burst=burst)
     key = (per_minute, burst)
     with _local_lock:

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from calls.models import CallSession, CallStatusUpdate, UnmatchedCallback
+from calls.models import CallStatusUpdate, UnmatchedCallback
 from calls.tests.factories import CallSessionFactory, DebtFactory
 from calls.tests.fake_exotel import answered_callback, terminal_callback
 from debts.models import CommunicationLog
