@@ -319,7 +319,11 @@ def call_session_dispatch(*, session_id: int, now: datetime | None = None, provi
         from calls.ratelimit import get_call_limiter
 
         limiter = get_call_limiter()
-    wait = limiter.acquire(max_wait=RATE_LIMIT_MAX_WAIT_SECONDS)
+    try:
+        wait = limiter.acquire(max_wait=RATE_LIMIT_MAX_WAIT_SECONDS)
+    except Exception as exc:  # Redis down: every worker falling back to its own bucket would overrun the provider
+        log.error("call %s: rate limiter unavailable (%s); deferring", session_id, exc)
+        wait = 30.0
     if wait:
         retry_at = clock() + timedelta(seconds=wait)
         with transaction.atomic():

@@ -188,3 +188,12 @@ def test_reader_can_see_a_call_with_its_status_updates(reader_client):
     session.status_updates.create(status="completed", timestamp=timezone.now())
     body = reader_client.get(f"/api/v1/calls/{session.pk}/").json()
     assert body["call_sid"] == "xyz" and [u["status"] for u in body["status_updates"]] == ["completed"]
+
+
+def test_rate_limiter_outage_defers_instead_of_calling(fake_exotel, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/7"  # nothing listens there: Redis is "down"
+    session = CallSessionFactory(status="scheduled")
+    result = services.call_session_dispatch(session_id=session.pk)
+    session.refresh_from_db()
+    assert result.outcome == "deferred" and session.status == "scheduled" and session.dispatch_claimed_until is None
+    assert fake_exotel.connect_requests() == []
