@@ -58,7 +58,9 @@ def generate(path: Path, rows: int, *, seed: int = 6, amount_shift: int = 0) -> 
             state, cluster, branch = BRANCHES[c % len(BRANCHES)]
             amount = 50_000 + (n * 7919) % 5_000_000 + amount_shift
             due_day = 1 + n % 28
-            row = [name, phone if n % 3 else f"+256 {phone[1:4]} {phone[4:]}", f"LN{n:08d}", f"{amount:,}",
+            # One lender's export writes a customer's phone the same way on
+            # every line; customers differ (local vs international form).
+            row = [name, phone if c % 3 else f"+256 {phone[1:4]} {phone[4:]}", f"LN{n:08d}", f"{amount:,}",
                    f"2024-{1 + n % 12:02d}-{due_day:02d}" if n % 2 else f"{due_day:02d}/{1 + n % 12:02d}/2024",
                    state, cluster, branch, "0414 123456", "Grace Atim", f"EMP{c % 50:03d}", "0772 000 111",
                    "2024-01-10" if n % 4 == 0 else "", "25,000" if n % 4 == 0 else "", f"{amount // 10:,}"]

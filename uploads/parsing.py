@@ -21,6 +21,7 @@ from uploads.readers import HeaderMap, Record
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d-%b-%Y", "%d %b %Y", "%d-%B-%Y", "%d %B %Y", "%Y/%m/%d", "%d.%m.%Y")
 MAX_INTEGER_DIGITS = 14  # DecimalField(max_digits=16, decimal_places=2)
+_CENTS = Decimal("0.01")
 
 # Longest text each target column takes (Customer / Debt field sizes).
 MAX_LENGTHS = {
@@ -83,6 +84,8 @@ class ParsedRow:
 
 def parse_amount(text: str) -> Decimal:
     """``'1,234.50'``, ``'1.234,50'``, ``'2,50,000'``, ``'UGX 15 000'`` -> Decimal; never negative."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_INTEGER_DIGITS:  # the common case, fast
+        return Decimal(text).quantize(_CENTS)
     text = _AMOUNT_SPACES.sub("", _AMOUNT_EDGES.sub("", text.strip()))
     if text.startswith("(") and text.endswith(")"):
         raise FieldError("must not be negative")
@@ -114,7 +117,7 @@ def parse_amount(text: str) -> Decimal:
     if value.as_tuple().exponent < -2:
         # "12.300" may be 12.3 or (continental) 12,300: refuse rather than guess.
         raise FieldError("has more than 2 decimal places (write thousands as 12,300 or 12300)")
-    value = value.quantize(Decimal("0.01"))
+    value = value.quantize(_CENTS)
     if len(str(int(value))) > MAX_INTEGER_DIGITS:
         raise FieldError(f"is too large (at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
     return value
@@ -134,8 +137,17 @@ def parse_date(text: str) -> date:
     raise FieldError("is not a date (use 2024-01-15, 15/01/2024, 15-01-2024 or 15-Jan-2024)")
 
 
-@lru_cache(maxsize=65536)
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+
+
 def _phone(text: str, region: str) -> str:
+    # Separators never change the number, so "0772 123 456" and "0772-123456"
+    # share one cache entry (normalising costs ~75 µs; a cache hit ~1 µs).
+    return _normalized_phone(_PHONE_SEPARATORS.sub("", text), region)
+
+
+@lru_cache(maxsize=131072)
+def _normalized_phone(text: str, region: str) -> str:
     return normalize_phone(text, region)
 
 
