@@ -26,7 +26,11 @@ def simulated_outcome(session_id: int) -> str:
 def simulated_callbacks(*, session_id: int, call_sid: str, customer_number: str) -> list[dict]:
     """The callbacks Exotel would POST for this call, in order."""
     outcome = simulated_outcome(session_id)
-    now = timezone.localtime(timezone.now(), timezone.get_fixed_timezone(330)).strftime("%Y-%m-%d %H:%M:%S")
+    # Exotel sends whole seconds in its own timezone; the simulator plays a
+    # call within the same second in eager mode, so it sends an ISO time
+    # with microseconds and offset (which the parser also reads) to keep the
+    # history in order.
+    now = timezone.localtime(timezone.now(), timezone.get_fixed_timezone(330)).isoformat()
     common = {"CallSid": call_sid, "DateUpdated": now, "CustomField": str(session_id), "From": customer_number, "Direction": "outbound-api"}
     events = []
     if outcome == "completed":
