@@ -137,11 +137,14 @@ class FakeExotel:
                         "DateCreated": _exotel_now(), "Direction": "outbound-api", "PhoneNumberSid": form["CallerId"]}
                 with fake._lock:
                     fake.calls[sid] = dict(call, Status="queued")
-                self._send(200, {"Call": call})
                 if fake.auto_callbacks and form.get("StatusCallback"):
+                    # Started before answering, so a test that got its answer
+                    # can always wait for these callbacks.
                     t = threading.Thread(target=fake._post_callbacks, args=(form["StatusCallback"], sid, form.get("CustomField", ""), fake.auto_callbacks))
-                    fake._threads.append(t)
                     t.start()
+                    with fake._lock:
+                        fake._threads.append(t)
+                self._send(200, {"Call": call})
 
             def do_GET(self):
                 rec = self._record({})
