@@ -31,7 +31,7 @@ class Command(BaseCommand):
             "--verify-only", action="store_true",
             help="write nothing; print the table's statistics (and, with --csv-file, check the file and say what would change)",
         )
-        parser.add_argument("--batch-size", type=int, default=2000, help="rows per upsert (default 2000)")
+        parser.add_argument("--batch-size", type=int, default=5000, help="rows per upsert (default 5000)")
 
     def handle(self, *args, csv_file: Path | None, verify_only: bool, batch_size: int, **options):
         if batch_size < 1:
