@@ -759,7 +759,6 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared]) -> None:
                     matched_existing.add(customer.pk)
                 customer = customer.pk
             rows.append({
-                "file_upload_id": upload.pk,
                 "line_number": p.record.line_number,
                 "raw_data": json.dumps(p.raw, ensure_ascii=False, separators=(",", ":")),
                 "row_fingerprint": p.fingerprint,
@@ -769,11 +768,10 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared]) -> None:
                 "match_method": method,
                 "status": status,
                 "error": error,
-                "processed_at": stamp,
-                "created_at": stamp,
-                "updated_at": stamp,
             })
-        bulk.insert(UploadRow, rows)
+        bulk.insert(UploadRow, rows, constants={
+            "file_upload_id": upload.pk, "processed_at": stamp, "created_at": stamp, "updated_at": stamp,
+        })
         FileUpload.objects.filter(pk=upload.pk).update(
             processed_records=F("processed_records") + len(rows),
             success_records=F("success_records") + counts[RowStatus.MATCHED] + counts[RowStatus.CREATED] + counts[RowStatus.UPDATED],
@@ -796,8 +794,6 @@ def _write(state: _ChunkState, upload: FileUpload, now: datetime) -> None:
     if state.new_customers:
         ids = bulk.insert(Customer, [
             {
-                "created_at": stamp,
-                "updated_at": stamp,
                 "fingerprint": c.fingerprint,
                 "full_name": c.full_name,
                 "primary_phone": c.primary_phone,
@@ -806,10 +802,9 @@ def _write(state: _ChunkState, upload: FileUpload, now: datetime) -> None:
                 "national_id_hash": c.national_id_hash,
                 "email": c.email or None,
                 "state": c.state,
-                "first_uploaded_at": uploaded,
             }
             for c in state.new_customers
-        ], returning=True)
+        ], constants={"created_at": stamp, "updated_at": stamp, "first_uploaded_at": uploaded}, returning=True)
         for customer, pk in zip(state.new_customers, ids):
             customer.pk = pk
     groups: dict[tuple[str, ...], list[dict]] = {}
@@ -833,17 +828,11 @@ def _write(state: _ChunkState, upload: FileUpload, now: datetime) -> None:
         bulk.update(Customer, rows, list(fields))
     if state.new_debts:
         ids = bulk.insert(Debt, [
-            {
-                "created_at": stamp,
-                "updated_at": stamp,
-                "customer_id": d.customer.pk,
-                "loan_id": d.loan_id,
-                "debt_type": DebtType.LOAN,
-                "source_upload_id": upload.pk,
-                **{name: getattr(d, name) for name in DEBT_UPDATE_FIELDS},
-            }
+            {"customer_id": d.customer.pk, "loan_id": d.loan_id, **{name: getattr(d, name) for name in DEBT_UPDATE_FIELDS}}
             for d in state.new_debts
-        ], returning=True)
+        ], constants={
+            "created_at": stamp, "updated_at": stamp, "debt_type": DebtType.LOAN, "source_upload_id": upload.pk,
+        }, returning=True)
         for debt, pk in zip(state.new_debts, ids):
             debt.pk = pk
     if state.changed_debts:

@@ -198,3 +198,43 @@ def test_processing_a_finished_upload_again_changes_nothing(import_file, loan_bo
     again = file_upload_process(upload_id=upload.pk)
     assert again.status == UploadStatus.COMPLETED
     assert UploadRow.objects.count() == 12 and Debt.objects.count() == 12
+
+
+@pytest.mark.django_db
+def test_stalled_uploads_are_queued_again_and_finish(loan_book, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from uploads.services import file_upload_resume_stalled
+
+    with open(loan_book("demo.csv"), "rb") as handle:
+        stalled = file_upload_create(fileobj=handle, filename="demo.csv", enqueue=False)
+    FileUpload.objects.filter(pk=stalled.pk).update(status=UploadStatus.PROCESSING, updated_at=timezone.now() - timedelta(hours=1))
+    with open(loan_book("bad_rows.csv"), "rb") as handle:
+        fresh = file_upload_create(fileobj=handle, filename="bad_rows.csv", enqueue=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert file_upload_resume_stalled(older_than_minutes=15) == [stalled.pk]
+    stalled.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stalled.status, stalled.debts_created) == (UploadStatus.COMPLETED, 12)
+    assert fresh.status == UploadStatus.PENDING  # recent: its own task is still coming
+
+
+@pytest.mark.django_db
+def test_a_finished_upload_cannot_be_resumed(import_file, loan_book):
+    from uploads.services import file_upload_resume
+
+    upload = import_file(loan_book("demo.csv"))
+    with pytest.raises(UploadRejected, match="already completed"):
+        file_upload_resume(upload_id=upload.pk)
+
+
+@pytest.mark.django_db
+def test_an_unreadable_line_fails_the_whole_upload_before_anything_is_written(import_file, tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text("name,phone,loan_id,amount\nA,0772123456,L1,1\nB,0772123457,L2," + "9" * 200_000 + "\n")
+    upload = import_file(path)
+    assert upload.status == UploadStatus.FAILED
+    assert upload.processing_errors.startswith("line 3: the CSV cannot be read (field larger than field limit")
+    assert not UploadRow.objects.exists() and not Debt.objects.exists()
