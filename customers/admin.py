@@ -6,6 +6,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from calls.admin_actions import call_customers_now
 from customers import admin_details  # noqa: F401  (registers CustomerDetails and RelationshipManager)
 from customers import services
 from customers.forms import BankAccountAdminForm, CustomerAdminForm
@@ -78,6 +79,7 @@ def _log_inline():
 class CustomerAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     resource_classes = [CustomerResource]
+    actions = [call_customers_now]
     list_display = ("full_name", "primary_phone", "cust_id", "state", "account_status", "do_not_call", "last_contact_date", "created_at")
     list_filter = ("account_status", "do_not_call", "state", "employment_status", "country")
     search_fields = ("full_name", "primary_phone", "email", "cust_id", "business_name")

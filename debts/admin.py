@@ -15,6 +15,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from calls.admin_actions import call_debts_now
 from debts import selectors, services
 from debts.choices import DebtStatus, PaymentStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
@@ -179,7 +180,7 @@ class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistory
     autocomplete_fields = ("customer",)
     inlines = [PaymentInline, PromiseInline]
     date_hierarchy = "due_date"
-    actions = ["settle_debts", "write_off_debts", "move_to_collection"]
+    actions = ["settle_debts", "write_off_debts", "move_to_collection", call_debts_now]
     history_list_display = ["status", "current_balance", "days_past_due"]
 
     def get_fieldsets(self, request, obj=None):
