@@ -492,19 +492,13 @@ class _ChunkState:
         self.customers: dict[int, _Customer] = {}
         self.by_fingerprint: dict[str, _Customer] = {}
         self.by_phone: dict[str, list[_Customer]] = {}
-        customers = Customer.objects.order_by().values_list(*_CUSTOMER_LOAD_FIELDS)
-        if phones:
-            self._remember(customers.filter(primary_phone__in=phones))
-        missing = fingerprints - set(self.by_fingerprint)
-        if missing:
-            self._remember(customers.filter(fingerprint__in=missing))
+        self._remember(bulk.fetch_any(Customer, _CUSTOMER_LOAD_FIELDS, primary_phone=phones, fingerprint=fingerprints))
 
         self.debts: dict[str, _Debt] = {}
-        loan_ids = {p.row.loan_id for p in ok}
-        loaded = list(Debt.objects.filter(loan_id__in=loan_ids).order_by().values_list(*_DEBT_LOAD_FIELDS)) if loan_ids else []
+        loaded = bulk.fetch_any(Debt, _DEBT_LOAD_FIELDS, loan_id={p.row.loan_id for p in ok})
         owners = {values[1] for values in loaded} - set(self.customers)
         if owners:
-            self._remember(customers.filter(pk__in=owners))
+            self._remember(bulk.fetch_any(Customer, _CUSTOMER_LOAD_FIELDS, id=owners))
         for values in loaded:
             pk, customer_id, loan_id = values[:3]
             self.debts[loan_id] = _Debt(pk, self.customers[customer_id], loan_id, dict(zip(DEBT_UPDATE_FIELDS, values[3:])))
