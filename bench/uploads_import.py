@@ -76,7 +76,9 @@ def generate(path: Path, rows: int, *, seed: int = 6, amount_shift: int = 0) -> 
 
 
 def _env() -> dict:
-    env = {**os.environ, "DATABASE_URL": DB_URL, "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": DB_URL, "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING",
+           # A million-line book is ~160 MB, above the web upload limit.
+           "MAX_UPLOAD_SIZE": str(1 << 30)}
     env.pop("CELERY_BROKER_URL", None)
     env.setdefault("MEDIA_ROOT", str(Path(tempfile.gettempdir()) / "bench_h6_media"))
     return env

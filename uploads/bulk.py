@@ -9,6 +9,10 @@ Callers pass values already in database form (strings, Decimals, dates,
 naive-UTC datetimes, ciphertext); every column they leave out gets the
 model field's default, prepared once per call, so a field added to the
 model later is filled the way the ORM would fill it.
+
+MySQL/MariaDB is the production path; SQLite (the no-server development
+default) gets the same statements in smaller batches, one parameter per
+value, and row-by-row updates.
 """
 from __future__ import annotations
 
@@ -21,6 +25,10 @@ UPDATE_BATCH = 500
 def db_now(value):
     """An aware datetime as the database column takes it."""
     return connection.ops.adapt_datetimefield_value(value)
+
+
+def _mysql() -> bool:
+    return connection.vendor == "mysql"
 
 
 def _literal(value) -> str:
@@ -54,24 +62,31 @@ def insert(model, rows: list[dict], *, constants: dict | None = None, returning:
     given = [f.attname for f in fields if f.attname in rows[0]]
     # Constants and defaults are the same on every row: escaped once and
     # written into the statement, so the driver only escapes what varies.
-    slots = []
+    slots, fixed = [], []
     for f in fields:
         if f.attname in rows[0]:
             slots.append("%s")
-        elif f.attname in constants:
-            slots.append(_literal(constants[f.attname]))
+            continue
+        value = constants[f.attname] if f.attname in constants else f.get_db_prep_save(f.get_default(), connection)
+        if _mysql():
+            slots.append(_literal(value))
         else:
-            slots.append(_literal(f.get_db_prep_save(f.get_default(), connection)))
+            slots.append("%s")
+            fixed.append((len(slots) - 1, value))
     columns = ", ".join(qn(f.column) for f in fields)
     one = "(" + ", ".join(slots) + ")"
+    batch_size = INSERT_BATCH if _mysql() else max(1, connection.features.max_query_params // len(fields))
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_BATCH):
-            batch = rows[start : start + INSERT_BATCH]
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
             params = []
             extend = params.extend
             for row in batch:
-                extend([row[name] for name in given])
+                values = [row[name] for name in given]
+                for index, value in fixed:
+                    values.insert(index, value)
+                extend(values)
             sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {', '.join([one] * len(batch))}"
             if returning:
                 cursor.execute(sql + f" RETURNING {qn(model._meta.pk.column)}", params)
@@ -93,6 +108,13 @@ def update(model, rows: list[dict], fields: list[str]) -> None:
     qn = connection.ops.quote_name
     meta = model._meta
     columns = [meta.get_field(name).column for name in fields]
+    if not _mysql():
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(c)} = %s' for c in columns)} WHERE {qn(meta.pk.column)} = %s",
+                [[row[name] for name in fields] + [row["id"]] for row in rows],
+            )
+        return
     first = "SELECT %s AS `_pk`, " + ", ".join(f"%s AS {qn(c)}" for c in columns)
     other = " UNION ALL SELECT " + ", ".join(["%s"] * (len(columns) + 1))
     assignments = ", ".join(f"t.{qn(c)} = v.{qn(c)}" for c in columns)
@@ -111,13 +133,26 @@ def update(model, rows: list[dict], fields: list[str]) -> None:
 
 
 def fetch_any(model, fields: list[str], **where: set) -> list[tuple]:
-    """Rows where any ``field IN values`` holds, as tuples of ``fields`` (raw database values).
+    """Rows where any ``field IN values`` holds, as tuples of ``fields`` (the primary key first).
 
     One statement for several indexed lookups (MariaDB merges the index
     ranges), without the ORM's per-parameter preparation of IN lists.
     """
     meta = model._meta
     qn = connection.ops.quote_name
+    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
+    if not _mysql():
+        # SQLite caps a statement's parameters and returns Decimals and dates
+        # as text: the ORM, one field and one batch at a time.
+        found = {}
+        step = max(1, connection.features.max_query_params - 1)
+        for name, values in where.items():
+            values = list(values or ())
+            for start in range(0, len(values), step):
+                rows = model._base_manager.filter(**{f"{name}__in": values[start : start + step]}).order_by()
+                for row in rows.values_list(*fields):
+                    found[row[0]] = row
+        return list(found.values())
     clauses, params = [], []
     for name, values in where.items():
         if values:
@@ -125,7 +160,6 @@ def fetch_any(model, fields: list[str], **where: set) -> list[tuple]:
             params.extend(values)
     if not clauses:
         return []
-    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {' OR '.join(clauses)}", params)
         return cursor.fetchall()

@@ -8,10 +8,12 @@ through here:
 * ``file_upload_resume`` puts an interrupted or failed job back on the queue.
 
 This module is the write path for customers and debts that come from a loan
-book. It writes them with ``bulk_create``/``bulk_update`` one chunk at a
-time because an import of 100,000 lines must not cost 100,000 round trips;
-the per-row rules (validation, matching, what an update changes) live here
-and nowhere else.
+book. It writes them one chunk at a time with multi-row statements
+(``uploads.bulk``) because an import of 100,000 lines must not cost 100,000
+round trips; the per-row rules (validation, matching, what an update
+changes) live here and nowhere else. Bulk writes bypass model ``save()``, so
+loan-book changes leave no django-simple-history entries: the UploadRow
+(raw line, what it matched, when) is the audit trail of every change.
 """
 from __future__ import annotations
 
@@ -22,9 +24,9 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from contextlib import closing
 from functools import lru_cache
 from itertools import islice
 from typing import BinaryIO
@@ -35,13 +37,13 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core import crypto
-from core.masking import mask
 from core import text as core_text
+from core.masking import mask
 from customers.models import Customer
 from debts.choices import DebtStatus, DebtType
 from debts.models import Debt
-from uploads.choices import MatchMethod, RowStatus, UploadStatus
 from uploads import bulk
+from uploads.choices import MatchMethod, RowStatus, UploadStatus
 from uploads.models import FileUpload, UploadRow
 from uploads.parsing import ParsedRow, parse_record
 from uploads.readers import HeaderMap, LoanBookError, LoanBookReader, Record, normalize_header, open_loan_book
@@ -455,6 +457,12 @@ def _import_chunk_with_retry(upload: FileUpload, prepared: list[_Prepared]) -> N
             logger.info("upload %s: chunk at line %s hit %s, retrying", upload.pk, records[0].line_number, exc.args[0])
 
 
+def _loan_key(loan_id: str) -> str:
+    # The database compares loan ids case-insensitively (utf8mb4_unicode_ci,
+    # unique index): "ln-1001" is the loan "LN-1001", here as there.
+    return loan_id.casefold()
+
+
 class _Customer:
     """What matching needs of a customer; cheaper than a model instance by an order of magnitude."""
 
@@ -501,7 +509,7 @@ class _ChunkState:
             self._remember(bulk.fetch_any(Customer, _CUSTOMER_LOAD_FIELDS, id=owners))
         for values in loaded:
             pk, customer_id, loan_id = values[:3]
-            self.debts[loan_id] = _Debt(pk, self.customers[customer_id], loan_id, dict(zip(DEBT_UPDATE_FIELDS, values[3:])))
+            self.debts[_loan_key(loan_id)] = _Debt(pk, self.customers[customer_id], loan_id, dict(zip(DEBT_UPDATE_FIELDS, values[3:])))
 
         emails = {p.row.email for p in ok if p.row.email}
         self.email_owner: dict[str, object] = {c.email.lower(): c for c in self.customers.values() if c.email}
@@ -633,7 +641,7 @@ class _ChunkState:
             "status": DebtStatus.PAID_OFF if row.amount == 0 else DebtStatus.ACTIVE,
         })
         self.new_debts.append(debt)
-        self.debts[row.loan_id] = debt
+        self.debts[_loan_key(row.loan_id)] = debt
         return debt
 
     @staticmethod
@@ -713,7 +721,7 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared]) -> None:
                 outcomes.append((p, RowStatus.SKIPPED, MatchMethod.DUPLICATE_ROW, customer_id, debt_id, ""))
                 continue
             customer, method = state.match_customer(p)
-            debt = state.debts.get(row.loan_id)
+            debt = state.debts.get(_loan_key(row.loan_id))
             if debt is not None:
                 owner = debt.customer
                 if customer is None:
@@ -834,7 +842,3 @@ def _write(state: _ChunkState, upload: FileUpload, now: datetime) -> None:
             {"id": pk, "updated_at": stamp, **{name: getattr(d, name) for name in DEBT_UPDATE_FIELDS}}
             for pk, d in sorted(state.changed_debts.items())
         ], [*DEBT_UPDATE_FIELDS, "updated_at"])
-
-
-def import_counts(upload: FileUpload) -> ImportCounts:
-    return ImportCounts.of(upload)
