@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -67,6 +67,43 @@ def _tally(summary: EnrichSummary, details: CustomerDetails | None) -> None:
         summary.pending += 1
     else:
         summary.enriched += 1
+
+
+def _statements_update(changed: list) -> None:
+    """Write ENRICHED_FIELDS of ``changed`` statements.
+
+    On MySQL/MariaDB one ``UPDATE ... JOIN (SELECT ... UNION ALL ...)`` per
+    1,000 statements: Django's ``bulk_update`` spends about 2 ms a row
+    building its ``CASE WHEN`` expressions (most of an enrichment batch).
+    Elsewhere ``bulk_update``. Neither sends signals nor writes history.
+    """
+    from statements.models import Statement
+
+    db = router.db_for_write(Statement)
+    connection = connections[db]
+    if connection.vendor != "mysql":
+        Statement.objects.using(db).bulk_update(changed, ENRICHED_FIELDS, batch_size=1000)
+        return
+    meta = Statement._meta
+    fields = [meta.get_field(name) for name in ENRICHED_FIELDS]
+    qn = connection.ops.quote_name
+    aliases = [qn(f"v_{f.column}") for f in fields]
+    first = f"SELECT %s AS {qn('v_pk')}, " + ", ".join(f"%s AS {alias}" for alias in aliases)
+    other = "SELECT " + ", ".join(["%s"] * (len(fields) + 1))
+    assignments = ", ".join(f"t.{qn(f.column)} = v.{alias}" for f, alias in zip(fields, aliases))
+    with connection.cursor() as cursor:
+        for start in range(0, len(changed), 1000):
+            chunk = changed[start : start + 1000]
+            params = []
+            for obj in chunk:
+                params.append(obj.pk)
+                params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+            derived = " UNION ALL ".join([first, *([other] * (len(chunk) - 1))])
+            cursor.execute(
+                f"UPDATE {qn(meta.db_table)} AS t JOIN ({derived}) AS v ON t.{qn(meta.pk.column)} = v.{qn('v_pk')} "
+                f"SET {assignments}",
+                params,
+            )
 
 
 def _resolve(run_ids: list[str], summary: EnrichSummary) -> dict[str, CustomerDetails]:
@@ -135,7 +172,7 @@ def statements_enrich_many(
                     statement.updated_at = now
                     changed.append(statement)
             if changed:
-                Statement.objects.bulk_update(changed, ENRICHED_FIELDS, batch_size=1000)
+                _statements_update(changed)
             summary.changed += len(changed)
         if progress:
             progress(len(batch))
