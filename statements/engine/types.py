@@ -13,6 +13,7 @@ from typing import Any
 
 CREDIT = "credit"
 DEBIT = "debit"
+ZERO = Decimal("0")
 
 
 @dataclass(slots=True)
@@ -44,8 +45,9 @@ class RawTxn:
     """One transaction row as read from the file: cleaned values and raw text.
 
     ``amount`` is signed (credits positive, debits negative) once the parser
-    knows the direction; ``fee`` is always non-negative. ``raw`` keeps the
-    text of every cell exactly as read so an analyst can see what was cleaned.
+    knows the direction (an MTN ``ADJUSTMENT`` only learns it from the balance
+    during processing); ``fee`` is always non-negative. ``raw`` keeps the text
+    of every cell exactly as read so an analyst can see what was cleaned.
     """
 
     row_no: int  # 1-based position in the file's transaction table
@@ -57,7 +59,7 @@ class RawTxn:
     description: str = ""
     txn_type: str = ""
     status: str = ""
-    direction: str = ""  # CREDIT / DEBIT / "" when not stated in the file
+    direction: str = ""  # CREDIT / DEBIT / "" when not known from the file
     from_acc: str = ""
     to_acc: str = ""
     page: int | None = None
@@ -72,7 +74,7 @@ class ParsedStatement:
     """What a parser read from one file, before any verification."""
 
     provider: str  # acc_prvdr_code: UATL / UMTN
-    format: str  # e.g. "pdf_format_1", "csv_format_2", "xlsx"
+    format: str  # pdf_format_1 / pdf_format_2 / csv_format_1 / csv_format_2 / xlsx / xls / csv
     file_kind: str  # pdf / csv / gzip-csv / xlsx / xls
     acc_number: str | None
     transactions: list[RawTxn]
@@ -83,26 +85,41 @@ class ParsedStatement:
     header_row_manipulation_count: int = 0
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def pdf_format(self) -> int | None:
+        """1 or 2 for Airtel formats (PDF or CSV), else None."""
+        if self.format.endswith("_1"):
+            return 1
+        if self.format.endswith("_2"):
+            return 2
+        return None
+
+    @property
+    def statement_format(self) -> str:
+        """The ``StatementFormat`` value (uatl_pdf_1, umtn_xlsx, ...)."""
+        if self.provider == "UATL" and self.pdf_format:
+            kind = "pdf" if self.format.startswith("pdf") else "csv"
+            return f"uatl_{kind}_{self.pdf_format}"
+        if self.provider == "UMTN" and self.format in ("xlsx", "xls", "csv"):
+            return f"umtn_{self.format}"
+        return "unknown"
+
 
 @dataclass(slots=True)
 class ProcessedTxn:
     raw: RawTxn
     seq: int  # 1-based position after ordering
-    effect: Decimal  # how this row moves the running balance
+    amount: Decimal  # signed
+    direction: str
+    effect: Decimal  # how this row moves the running balance (0 when skipped)
     calculated_balance: Decimal
     balance_diff: Decimal
     is_duplicate: bool = False
     is_special: bool = False
     special_type: str = ""
-    skipped: bool = False  # does not move the running balance at all
-    implicit_charge: Decimal = Decimal("0")
+    skipped: bool = False  # carries the previous row's balance difference
+    implicit_charge: Decimal = ZERO
     gap_days: int = 0
-
-    @property
-    def direction(self) -> str:
-        if self.raw.direction:
-            return self.raw.direction
-        return CREDIT if self.raw.amount >= 0 else DEBIT
 
 
 @dataclass(slots=True)
@@ -110,9 +127,9 @@ class Summary:
     """The per-statement figures kept in StatementSummary."""
 
     txn_count: int = 0
-    credits: Decimal = Decimal("0")
-    debits: Decimal = Decimal("0")
-    fees: Decimal = Decimal("0")
+    credits: Decimal = ZERO
+    debits: Decimal = ZERO
+    fees: Decimal = ZERO
     opening_balance_stated: Decimal | None = None
     closing_balance_stated: Decimal | None = None
     opening_balance_calculated: Decimal | None = None
@@ -125,7 +142,7 @@ class Summary:
     special_txn_count: int = 0
     balance_match: str = "Failed"  # "Success" / "Failed"
     balance_diff_changes: int = 0
-    balance_diff_change_ratio: Decimal = Decimal("0")
+    balance_diff_change_ratio: Decimal = ZERO
     missing_days_detected: bool = False
     gap_related_balance_changes: int = 0
     max_gap_days: int = 0

@@ -1,0 +1,57 @@
+"""The statement engine: read a provider's statement file and verify it.
+
+No Django here: bytes or a path in, dataclasses out (``ParsedStatement``,
+``StatementResult``), ``Decimal`` money, ``StatementError`` subclasses for
+files that cannot be read. ``statements.services`` stores the results.
+
+    parse_bytes(data, provider=None, acc_number=None, password=None) -> ParsedStatement
+    check_bytes(data, ...) / check_path(path, ...) -> StatementResult
+    process(parsed) -> StatementResult   (verification only, e.g. from stored raw rows)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from statements.engine.errors import StatementError, UnsupportedFile
+from statements.engine.registry import Source, choose_parser
+from statements.engine.types import ParsedStatement, StatementResult
+from statements.engine.verify import process
+
+__all__ = ["StatementError", "parse_bytes", "parse_path", "check_bytes", "check_path", "process", "read_bytes"]
+
+
+def read_bytes(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise UnsupportedFile(f"{path} is a folder, not a statement file") from None
+    except FileNotFoundError:
+        raise UnsupportedFile(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UnsupportedFile(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
+def parse_bytes(data: bytes, *, provider: str | None = None, acc_number: str | None = None, password: str | None = None) -> ParsedStatement:
+    """Detect the provider and format of a statement file and read it."""
+    source = Source.from_bytes(data, password=password)
+    try:
+        parser = choose_parser(source, (provider or "").strip().upper() or None)
+        parsed = parser.parse(source, acc_number=acc_number)
+    finally:
+        source.close()
+    if not parsed.acc_number and acc_number:
+        parsed.acc_number = acc_number
+    return parsed
+
+
+def parse_path(path: str | Path, **kwargs) -> ParsedStatement:
+    return parse_bytes(read_bytes(path), **kwargs)
+
+
+def check_bytes(data: bytes, **kwargs) -> StatementResult:
+    """Parse and verify: every processing rule applied, nothing stored."""
+    return process(parse_bytes(data, **kwargs))
+
+
+def check_path(path: str | Path, **kwargs) -> StatementResult:
+    return check_bytes(read_bytes(path), **kwargs)

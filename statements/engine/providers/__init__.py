@@ -1,0 +1,1 @@
+"""One module per provider: its parsers and its processing rules."""

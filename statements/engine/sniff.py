@@ -1,0 +1,52 @@
+"""What kind of file this is, from its first bytes (never its name: MTN's
+``.csv`` downloads are often XLSX workbooks)."""
+from __future__ import annotations
+
+import gzip
+import zlib
+
+from statements.engine.errors import CorruptFile, UnsupportedFile
+
+PDF, XLSX, XLS, GZIP_CSV, CSV = "pdf", "xlsx", "xls", "gzip-csv", "csv"
+
+_MAGIC = (
+    (b"%PDF", PDF),
+    (b"PK\x03\x04", XLSX),
+    (b"\xd0\xcf\x11\xe0", XLS),
+    (b"\x1f\x8b", GZIP_CSV),
+)
+
+
+def sniff_kind(data: bytes) -> str:
+    """pdf / xlsx / xls / gzip-csv / csv; raises ``UnsupportedFile`` for
+    anything that is not one of those (an HTML error page, an image...)."""
+    if not data:
+        raise UnsupportedFile("the file is empty (0 bytes)")
+    head = data[:1024].lstrip(b"\xef\xbb\xbf")
+    for magic, kind in _MAGIC:
+        # A PDF may carry a little junk before %PDF (the spec allows 1 KB).
+        if (kind == PDF and magic in head) or head.startswith(magic):
+            return kind
+    if b"\x00" in head:
+        raise UnsupportedFile(f"not a statement file: binary content starting {data[:8]!r}")
+    lowered = head.lstrip().lower()
+    if lowered.startswith((b"<html", b"<!doctype", b"<?xml", b"{", b"[")):
+        raise UnsupportedFile(f"not a statement file: it is HTML/XML/JSON text starting {head.strip()[:40]!r}")
+    return CSV
+
+
+def decode_text(data: bytes, kind: str) -> str:
+    """The text of a (possibly gzip-compressed) CSV file."""
+    if kind == GZIP_CSV:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CorruptFile(f"the gzip file is damaged or truncated: {exc}") from exc
+        if b"\x00" in data[:1024]:
+            raise UnsupportedFile("the gzip file does not hold a CSV text file")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
