@@ -292,8 +292,8 @@ EXOTEL_TIME_LIMIT = env.get_int("EXOTEL_TIME_LIMIT", 600, minimum=1)
 EXOTEL_TIME_OUT = env.get_int("EXOTEL_TIME_OUT", 30, minimum=1)
 PUBLIC_BASE_URL = env.get_url("PUBLIC_BASE_URL", "http://localhost:8000", schemes={"http", "https"})
 CALLS_RATE_LIMIT_PER_MINUTE = env.get_int("CALLS_RATE_LIMIT_PER_MINUTE", 200, minimum=1)
-# Tokens the shared bucket may hold at once (default: a twentieth of a minute's worth).
-CALLS_RATE_LIMIT_BURST = env.get_int("CALLS_RATE_LIMIT_BURST", max(1, CALLS_RATE_LIMIT_PER_MINUTE // 20), minimum=1)
+# Tokens the shared bucket may hold at once (unset: a twentieth of the per-minute limit).
+CALLS_RATE_LIMIT_BURST = env.get_int("CALLS_RATE_LIMIT_BURST", 0, minimum=0) or None
 # Exotel sends DateUpdated without a zone, in the account's local time.
 EXOTEL_TIMEZONE = env.get_str("EXOTEL_TIMEZONE", "Asia/Kolkata")
 CALLING_HOURS = env.get_str("CALLING_HOURS", "09:00-19:00")
