@@ -18,8 +18,8 @@ column per CustomerDetails field) and upserts it by run_id in batches:
 * on MySQL/MariaDB each batch goes out as a few multi-row
   ``INSERT ... ON DUPLICATE KEY UPDATE`` statements whose values are SQL
   literals built straight from the cell text by a converter compiled once
-  per column (text columns of a row are escaped with one
-  ``escape_string`` call) — Django's ``bulk_create`` and mysqlclient's
+  per column (text columns of a row are escaped with one ``str.translate``),
+  written by a thread while the next batch is converted — Django's ``bulk_create`` and mysqlclient's
   ``executemany`` spend most of their time on per-value Python work for rows
   this wide; other databases get ``INSERT ... ON CONFLICT DO UPDATE``
   ``executemany``;
@@ -33,8 +33,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import operator
+import sys
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -74,6 +76,12 @@ def _case_variants(word: str) -> set[str]:
 
 # Every spelling of a null cell, whatever its case: one set lookup per cell.
 _NULL_CELLS = frozenset(v for word in _NULLS for v in _case_variants(word))
+# MySQL string-literal escapes (what mysql_real_escape_string does for a utf8
+# connection), done with str.translate: the connection's own escape_string
+# cannot be called while the writer thread is using the connection.
+_SQL_ESCAPES = str.maketrans({"\0": "\\0", "\n": "\\n", "\r": "\\r", "\\": "\\\\", "'": "\\'", '"': '\\"', "\x1a": "\\Z"})
+# With sql_mode NO_BACKSLASH_ESCAPES a backslash is an ordinary character.
+_SQL_ESCAPES_NO_BACKSLASH = str.maketrans({"'": "''"})
 # Rows per multi-row statement are bounded by size, well under max_allowed_packet.
 _MAX_STATEMENT_CHARS = 2_000_000
 
@@ -146,6 +154,10 @@ def _datetime_parser(tz) -> Callable[[datetime], datetime]:
     return to_utc
 
 
+def _sql_escapes() -> dict:
+    return _SQL_ESCAPES_NO_BACKSLASH if "NO_BACKSLASH_ESCAPES" in connection.sql_mode else _SQL_ESCAPES
+
+
 def _converter(model_field, tz, *, sql: bool) -> Callable[[str], object]:
     """A function turning a (stripped) cell into the column's value, or raising _CellError.
 
@@ -211,7 +223,10 @@ def _converter(model_field, tz, *, sql: bool) -> Callable[[str], object]:
             except ValueError:
                 raise _CellError(f"{name}: {text!r} is not a date/time (YYYY-MM-DD[ HH:MM[:SS]])") from None
             # Stored as UTC (USE_TZ), as the model field would store it.
-            value = to_utc(value)
+            try:
+                value = to_utc(value)
+            except OverflowError:
+                raise _CellError(f"{name}: {text!r} is out of range") from None
             if sql:
                 return "'" + value.isoformat(" ") + "'"
             return value.isoformat(" ")
@@ -230,14 +245,14 @@ def _converter(model_field, tz, *, sql: bool) -> Callable[[str], object]:
 
     # A text column that allows NULL (the NOT NULL ones are handled in bulk).
     limit = getattr(model_field, "max_length", None)
-    escape = connection.connection.escape_string if sql else None
+    escapes = _sql_escapes() if sql else None
 
     def convert(text):
         if text in nulls:
             return null
         if limit and len(text) > limit:
             raise _CellError(f"{name}: {len(text)} characters, the column holds {limit}")
-        return "'" + escape(text).decode("utf-8") + "'" if sql else text
+        return "'" + text.translate(escapes) + "'" if sql else text
     return convert
 
 
@@ -284,7 +299,7 @@ class _Rows:
             order.append(self.synced_at_index)
         self.hashed_cells = operator.itemgetter(*order)
         self.signature = "\x1f".join(present)
-        self.escape = connection.connection.escape_string if self.sql else None
+        self.escapes = _sql_escapes() if self.sql else None
 
     def digest(self, cells: list[str]) -> str:
         return hashlib.sha256("\x1f".join((self.signature, *self.hashed_cells(cells))).encode("utf-8")).hexdigest()
@@ -307,12 +322,12 @@ class _Rows:
         return texts, typed, synced_at
 
     def sql_texts(self, texts: list[str]) -> str:
-        """The text columns of a row as a run of quoted, escaped literals: one escape call per row."""
+        """The text columns of a row as a run of quoted, escaped literals: one translate call per row."""
         joined = "\x1f".join(texts)
         if joined.count("\x1f") == len(texts) - 1:
-            return "'" + self.escape(joined).decode("utf-8").replace("\x1f", "','") + "'"
+            return "'" + joined.translate(self.escapes).replace("\x1f", "','") + "'"
         # A cell holding the separator itself: escape cell by cell.
-        return ",".join("'" + self.escape(t).decode("utf-8") + "'" for t in texts)
+        return ",".join("'" + t.translate(self.escapes) + "'" for t in texts)
 
 
 class _Writer:
@@ -340,7 +355,7 @@ class _Writer:
             self.suffix = f" ON DUPLICATE KEY UPDATE {updates}"
             self.now_sql = "'" + now.isoformat(" ") + "'"
             self.constants_sql = "".join(
-                ",NULL" if v is None else ",'" + rows.escape(str(v)).decode("utf-8") + "'" for v in constants
+                ",NULL" if v is None else ",'" + str(v).translate(rows.escapes) + "'" for v in constants
             ) + f",{self.now_sql},{self.now_sql})"
             self.params_sql = None
         elif connection.vendor in {"sqlite", "postgresql"}:
@@ -376,6 +391,19 @@ class _Writer:
             )
         return [*texts, *typed, synced_at or self.now, digest, *self.constants]
 
+    def statements(self, rows: list[str]) -> list[str]:
+        """The multi-row upserts (MySQL) for ``rows``, each under _MAX_STATEMENT_CHARS."""
+        statements, chunk, size = [], [], 0
+        for row in rows:
+            if chunk and size + len(row) > _MAX_STATEMENT_CHARS:
+                statements.append(self.prefix + ",".join(chunk) + self.suffix)
+                chunk, size = [], 0
+            chunk.append(row)
+            size += len(row) + 1
+        if chunk:
+            statements.append(self.prefix + ",".join(chunk) + self.suffix)
+        return statements
+
     def write(self, rows: list) -> None:
         """Write ``rows`` (from ``row``) in one transaction; raises DatabaseError."""
         if self.dry_run or not rows:
@@ -384,14 +412,8 @@ class _Writer:
             if self.params_sql is not None:
                 cursor.executemany(self.params_sql, rows)
                 return
-            chunk, size = [], 0
-            for row in rows:
-                if chunk and size + len(row) > _MAX_STATEMENT_CHARS:
-                    cursor.execute(self.prefix + ",".join(chunk) + self.suffix)
-                    chunk, size = [], 0
-                chunk.append(row)
-                size += len(row) + 1
-            cursor.execute(self.prefix + ",".join(chunk) + self.suffix)
+            for sql in self.statements(rows):
+                cursor.execute(sql)
 
     def write_one(self, row) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -411,7 +433,26 @@ class _Pending:
     earlier: _Pending | None = None  # a row with the same run_id earlier in the same batch
 
 
+@dataclass
+class _Written:
+    """A batch's rows sent to the database: what to count once they are in."""
+
+    rows: list
+    kinds: list[str]
+    lines: list[int]
+    run_ids: list[tuple[str, str]]  # (run_id, hash)
+
+
 class _Importer:
+    """Classifies, converts and writes batches.
+
+    On MySQL/MariaDB a batch's statements run on a writer thread (in their own
+    transaction, on this thread's connection, which this thread leaves alone
+    meanwhile) while the next batch is read and converted: the server's work
+    (about a third of the time) overlaps ours. A batch is committed, or rolled
+    back and written row by row, before the next one starts.
+    """
+
     def __init__(self, rows: _Rows, writer: _Writer, report: ImportReport):
         self.rows = rows
         self.writer = writer
@@ -422,16 +463,21 @@ class _Importer:
         self.remember = dry_run_or_empty = writer.dry_run or writer.table_is_empty()
         self.skip_lookup = not writer.dry_run and dry_run_or_empty
         self.written: dict[str, str] = {}
+        self.background = writer.params_sql is None and not writer.dry_run
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="customer-details-writer") if self.background else None
+        self.in_flight: tuple[Future, transaction.Atomic, object, _Written, set[str]] | None = None
 
     def flush(self, batch: dict[str, _Pending]) -> None:
         report, rows, writer = self.report, self.rows, self.writer
+        if self.in_flight and (not self.skip_lookup or not self.in_flight[4].isdisjoint(batch)):
+            self.finish()  # the lookup needs the connection, or the batch needs the last one's outcome
         if self.skip_lookup:
             stored = self.written
         else:
             stored = writer.stored_hashes(list(batch))
             if self.remember:
                 stored.update((r, self.written[r]) for r in batch if r in self.written)
-        out, kinds, lines, run_ids = [], [], [], []
+        written = _Written([], [], [], [])
         for run_id, pending in batch.items():
             previous = stored.get(run_id)
             entry = pending
@@ -445,27 +491,93 @@ class _Importer:
                     report.errors.append(RowError(entry.line, str(exc)))
                     entry = entry.earlier  # the earlier row with this run_id, if readable, stands
                     continue
-                out.append(writer.row(converted, entry.digest))
-                kinds.append("updated" if previous is not None else "inserted")
-                lines.append(entry.line)
-                run_ids.append((run_id, entry.digest))
+                written.rows.append(writer.row(converted, entry.digest))
+                written.kinds.append("updated" if previous is not None else "inserted")
+                written.lines.append(entry.line)
+                written.run_ids.append((run_id, entry.digest))
                 break
+        self.finish()
+        if not written.rows:
+            return
+        if not self.background:
+            try:
+                writer.write(written.rows)
+            except DatabaseError:
+                self.settle(written, self.write_singly(written))
+            else:
+                self.settle(written, None)
+            return
+        statements = writer.statements(written.rows)
+        atomic = transaction.atomic()
+        atomic.__enter__()
         try:
-            writer.write(out)
-            done = [True] * len(out)
+            cursor = connection.cursor()
+            future = self.executor.submit(self._execute, cursor, statements)
+        except BaseException:
+            atomic.__exit__(*sys.exc_info())
+            raise
+        self.in_flight = (future, atomic, cursor, written, {r for r, _ in written.run_ids})
+
+    @staticmethod
+    def _execute(cursor, statements: list[str]) -> None:
+        for sql in statements:
+            cursor.execute(sql)
+
+    def finish(self) -> None:
+        """Wait for the batch being written: commit it, or roll it back and write it row by row."""
+        if self.in_flight is None:
+            return
+        future, atomic, cursor, written, _ = self.in_flight
+        self.in_flight = None
+        try:
+            future.result()
         except DatabaseError:
-            # One bad row must not cost the whole batch: write them one by
-            # one and report the rows the database refused.
-            done = []
-            for row, line in zip(out, lines):
-                try:
-                    writer.write_one(row)
-                    done.append(True)
-                except DatabaseError as exc:
-                    report.errors.append(RowError(line, f"refused by the database: {exc}"))
-                    done.append(False)
-        for ok, kind, (run_id, digest) in zip(done, kinds, run_ids):
-            if ok:
+            cursor.close()
+            atomic.__exit__(*sys.exc_info())  # rolls back
+            self.settle(written, self.write_singly(written))
+            return
+        except BaseException:
+            cursor.close()
+            atomic.__exit__(*sys.exc_info())
+            raise
+        cursor.close()
+        atomic.__exit__(None, None, None)  # commits (or releases the savepoint)
+        self.settle(written, None)
+
+    def abort(self) -> None:
+        """Something failed on this thread: let the writer stop, roll its batch back."""
+        if self.in_flight is not None:
+            future, atomic, cursor, _, _ = self.in_flight
+            self.in_flight = None
+            try:
+                future.result()
+            except BaseException:
+                pass
+            cursor.close()
+            error = RuntimeError("customer details import interrupted")
+            atomic.__exit__(RuntimeError, error, None)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+
+    def write_singly(self, written: _Written) -> list[bool]:
+        # One bad row must not cost the whole batch: write them one by one
+        # and report the rows the database refused.
+        done = []
+        for row, line in zip(written.rows, written.lines):
+            try:
+                self.writer.write_one(row)
+                done.append(True)
+            except DatabaseError as exc:
+                self.report.errors.append(RowError(line, f"refused by the database: {exc}"))
+                done.append(False)
+        return done
+
+    def settle(self, written: _Written, done: list[bool] | None) -> None:
+        report = self.report
+        for k, (kind, (run_id, digest)) in enumerate(zip(written.kinds, written.run_ids)):
+            if done is None or done[k]:
                 setattr(report, kind, getattr(report, kind) + 1)
                 if self.remember:
                     self.written[run_id] = digest
@@ -502,38 +614,45 @@ def customer_details_import_csv(
 
         batch: dict[str, _Pending] = {}
         seen_run_ids: set[str] = set()
-        for raw in reader:
-            cells = list(map(strip, raw))
-            if not any(cells):
-                continue
-            line = reader.line_num
-            report.rows_read += 1
-            if len(cells) != width:
-                report.errors.append(RowError(line, f"{len(cells)} cells, the header has {width}"))
-                continue
-            run_id = cells[run_id_index]
-            if run_id in nulls:
-                try:  # a cell that cannot be read is the better message
-                    rows.convert(cells)
-                except _CellError as exc:
-                    report.errors.append(RowError(line, str(exc)))
+        try:
+            for raw in reader:
+                cells = list(map(strip, raw))
+                if not any(cells):
+                    continue
+                line = reader.line_num
+                report.rows_read += 1
+                if len(cells) != width:
+                    report.errors.append(RowError(line, f"{len(cells)} cells, the header has {width}"))
+                    continue
+                run_id = cells[run_id_index]
+                if run_id in nulls:
+                    try:  # a cell that cannot be read is the better message
+                        rows.convert(cells)
+                    except _CellError as exc:
+                        report.errors.append(RowError(line, str(exc)))
+                    else:
+                        report.errors.append(RowError(line, "run_id is empty"))
+                    continue
+                if run_id in seen_run_ids:
+                    report.duplicates += 1
                 else:
-                    report.errors.append(RowError(line, "run_id is empty"))
-                continue
-            if run_id in seen_run_ids:
-                report.duplicates += 1
-            else:
-                seen_run_ids.add(run_id)
-            # The later row wins, and is written after the earlier ones.
-            earlier = batch.pop(run_id, None)
-            batch[run_id] = _Pending(line, cells, digest(cells), earlier)
-            if len(batch) >= batch_size:
+                    seen_run_ids.add(run_id)
+                # The later row wins, and is written after the earlier ones.
+                earlier = batch.pop(run_id, None)
+                batch[run_id] = _Pending(line, cells, digest(cells), earlier)
+                if len(batch) >= batch_size:
+                    importer.flush(batch)
+                    if progress:
+                        progress(len(batch))
+                    batch = {}
+            if batch:
                 importer.flush(batch)
                 if progress:
                     progress(len(batch))
-                batch = {}
-        if batch:
-            importer.flush(batch)
-            if progress:
-                progress(len(batch))
+            importer.finish()
+        except BaseException:
+            importer.abort()
+            raise
+        finally:
+            importer.close()
     return report

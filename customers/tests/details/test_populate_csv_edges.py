@@ -87,3 +87,33 @@ def test_local_times_convert_as_zoneinfo_does(zone):
     values += [datetime(2024, month, 1) + timedelta(minutes=15 * k) for month in (3, 4, 10, 11) for k in range(4 * 24 * 31)]
     for value in values:
         assert to_utc(value) == value.replace(tzinfo=tz).astimezone(dt_timezone.utc).replace(tzinfo=None), value
+
+
+@pytest.mark.django_db
+def test_row_the_database_refuses_is_reported_the_rest_written(monkeypatch):
+    from django.db import connection
+
+    from customers import details_csv
+
+    if connection.vendor != "mysql":
+        pytest.skip("needs a database that enforces column lengths")
+    digest = details_csv._Rows.digest
+
+    def too_long_for_one(self, cells):
+        value = digest(self, cells)
+        return value + "x" if cells[0] == "0068e00000003" else value
+
+    monkeypatch.setattr(details_csv._Rows, "digest", too_long_for_one)
+    report = customer_details_import_csv(path=SAMPLE, batch_size=4)
+    assert [e.line for e in report.errors] == [5] and "refused by the database" in str(report.errors[0])
+    assert report.inserted == 9
+    assert CustomerDetails.objects.count() == 9 and not CustomerDetails.objects.filter(run_id="0068e00000003").exists()
+
+
+@pytest.mark.django_db
+def test_time_out_of_range_after_conversion_is_unreadable(tmp_path):
+    def change(rows):
+        rows[0]["request_created_at"] = "0001-01-01 01:00:00"
+
+    report = customer_details_import_csv(path=write(tmp_path / "old.csv", change))
+    assert [str(e) for e in report.errors] == ["line 2: request_created_at: '0001-01-01 01:00:00' is out of range"]
