@@ -284,33 +284,34 @@ def process(parsed: ParsedStatement, rules: ProviderRules | None = None) -> Stat
     gaps = gap_days(dates)
 
     out: list[ProcessedTxn] = []
+    append = out.append
     credits = debits = fees = ZERO
     specials = duplicates = quality = 0
+    direction_of = rules.direction
     for seq, (t, eff, calc, diff, skip, gap) in enumerate(zip(rows, effects, calcs, diffs, skipped, gaps), start=1):
-        kind = kind_of[id(t)]
+        key = id(t)
+        kind = kind_of[key]
         is_dup = kind == DUPLICATE
-        direction = rules.direction(t, eff) if t.direction == "" else t.direction
+        special = bool(kind) and not is_dup
         amount = t.amount
-        if not t.direction:
+        direction = t.direction
+        if not direction:
+            direction = direction_of(t, eff)
             amount = abs(amount) if direction == "credit" else -abs(amount)
-        if id(t) in moving and not skip:
+        moves = key in moving
+        if moves and not skip:
             if amount >= 0:
                 credits += amount
             else:
                 debits -= amount
             fees += t.fee
         duplicates += is_dup
-        specials += bool(kind) and not is_dup
+        specials += special
         quality += t.has_quality_issue
-        out.append(
-            ProcessedTxn(
-                raw=t, seq=seq, amount=amount, direction=direction, effect=eff,
-                calculated_balance=calc, balance_diff=diff, is_duplicate=is_dup,
-                is_special=bool(kind) and not is_dup, special_type=kind if not is_dup else "",
-                skipped=skip or id(t) not in moving, implicit_charge=charge_of(t) if charges_by_id else ZERO,
-                gap_days=gap,
-            )
-        )
+        # Positional: ProcessedTxn(raw, seq, amount, direction, effect, calculated_balance, balance_diff,
+        # is_duplicate, is_special, special_type, skipped, implicit_charge, gap_days) — 100k rows a statement.
+        append(ProcessedTxn(t, seq, amount, direction, eff, calc, diff, is_dup, special, kind if special else "",
+                            skip or not moves, charge_of(t) if charges_by_id else ZERO, gap))
 
     counted = [i for i, s in enumerate(skipped) if not s]
     closing_calc = calcs[counted[-1]] if counted else None

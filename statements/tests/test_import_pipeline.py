@@ -1,6 +1,5 @@
 """End to end through the engine: sample files imported by the command, the
-API/Celery path and the inbox. Runs once the engine's storage service
-(``statements.services``) is in the tree."""
+API/Celery path and the inbox, through the engine's storage service (``statements.services``)."""
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -11,8 +10,6 @@ from django.core.management import call_command
 from statements import imports
 from statements.choices import ImportJobStatus, ImportTrigger, StatementStatus
 from statements.models import Statement, StatementImport
-
-pytest.importorskip("statements.services", reason="the statement engine's storage service has not landed yet")
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "statements" / "samples"
 MAPPER = Path(__file__).resolve().parents[2] / "fixtures" / "mapper.csv"

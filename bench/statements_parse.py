@@ -1,0 +1,177 @@
+"""Benchmark: the statement engine's PDF parse + verify against a plain
+pdfplumber ``extract_tables()`` pass, and verification of 100,000 rows.
+
+    .venv/bin/python bench/statements_parse.py [--runs 3] [--plumber-runs 3] [--rows 3000] [--verify-rows 100000]
+
+Generates (fixtures/statements/generate.py) an 80-page, 3,000-transaction
+Airtel format-1 PDF and a 3,000-transaction format-2 PDF, then for each
+prints, measured in the same run: pdfplumber's ``page.extract_tables()``
+over every page, and our full parse + verify of the same bytes (medians of
+``--runs``), and checks that both read exactly the same transactions (every
+cell of every row compared). Then times ``verify.process`` on a synthetic
+100,000-transaction statement. Targets (issue 3): ours >= 10x faster than
+the pdfplumber pass; 100k verification < 2 s. Touches no database.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def median_time(fn, runs: int):
+    times, value = [], None
+    for _ in range(runs):
+        gc.collect()  # time the function, not the previous run's garbage
+        started = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), times, value
+
+
+def make_pdf(fmt: int, rows: int) -> tuple[bytes, int]:
+    from fixtures.statements import generate as gen
+
+    rng = random.Random(9000 + fmt)
+    # Format 1: 38 mostly one-line rows a page make the 80 pages of a real
+    # 3,000-row statement; format 2 keeps its wrapped descriptions and
+    # two-line dates (and so runs to ~135 pages).
+    st = gen.make_airtel_ledger(rng, rows, start=datetime(2024, 1, 1, 7), opening=Decimal(1_500_000), acc="706015809", fmt=fmt,
+                                long_descriptions=fmt != 1)
+    meta = gen.F1_META if fmt == 1 else gen.F2_META
+    info = {**meta, "CreationDate": gen.pdf_date(datetime(2025, 10, 1, 9))}
+    data = gen.write_pdf_table(st, fmt=fmt, info=info, rows_per_page=38 if fmt == 1 else None)
+    return data, len(st.txns)
+
+
+def _norm(text) -> str:
+    return " ".join(str(text or "").split())
+
+
+def plumber_rows(data: bytes) -> list[tuple[str, ...]]:
+    """Every table row pdfplumber finds, header rows included, cells normalised."""
+    import pdfplumber
+
+    rows = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            for table in page.extract_tables():
+                rows.extend(tuple(_norm(cell) for cell in row) for row in table)
+    return rows
+
+
+def transactions_from_plumber(rows, columns: list[str]) -> list[tuple[str, ...]]:
+    header = tuple(columns)
+    return [row for row in rows if row != header and len(row) == len(columns)]
+
+
+def ours(data: bytes):
+    from statements.engine import check_bytes
+
+    return check_bytes(data)
+
+
+def our_rows(result, columns: list[str]) -> list[tuple[str, ...]]:
+    return [tuple(_norm(p.raw.raw.get(col, "")) for col in columns) for p in sorted(result.transactions, key=lambda p: p.raw.row_no)]
+
+
+def bench_pdf(fmt: int, rows: int, runs: int, plumber_runs: int) -> bool:
+    from statements.engine.providers.uatl import F1_SPEC, F2_SPEC
+
+    data, written = make_pdf(fmt, rows)
+    columns = [c.name for c in (F1_SPEC if fmt == 1 else F2_SPEC).columns]
+    import pypdfium2
+
+    pages = len(pypdfium2.PdfDocument(data))
+    print(f"\nAirtel format {fmt}: {written:,} transactions, {pages} pages, {len(data) / 1024:.0f} KiB")
+    p_med, p_times, p_rows = median_time(lambda: plumber_rows(data), plumber_runs)
+    o_med, o_times, result = median_time(lambda: ours(data), runs)
+    theirs = transactions_from_plumber(p_rows, columns)
+    mine = our_rows(result, columns)
+    same = theirs == mine
+    print(f"  pdfplumber extract_tables, every page : median {p_med:7.3f} s  ({', '.join(f'{t:.2f}' for t in p_times)})")
+    print(f"  engine parse + verify                 : median {o_med:7.3f} s  ({', '.join(f'{t:.3f}' for t in o_times)})")
+    print(f"  speed-up                              : {p_med / o_med:6.1f}x  (target >= 10x)")
+    print(f"  same transactions                     : {same} ({len(mine):,} ours, {len(theirs):,} pdfplumber)")
+    print(f"  verification                          : {result.summary.verification_status}, {result.status}, balance {result.summary.balance_match}")
+    if not same:
+        for a, b in zip(mine, theirs):
+            if a != b:
+                print(f"  first difference:\n    ours:       {a}\n    pdfplumber: {b}")
+                break
+    return same and p_med / o_med >= 10
+
+
+def synthetic_statement(n: int):
+    """A consistent UATL format-1 statement: same-minute pairs, specials, a duplicate every 5,000 rows."""
+    from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn
+
+    rng = random.Random(42)
+    balance = Decimal(1_000_000)
+    when = datetime(2023, 1, 1, 8)
+    txns = []
+    for i in range(n):
+        if rng.random() > 0.1:
+            when += timedelta(minutes=rng.randint(1, 30))
+        credit = rng.random() < 0.45
+        amount = Decimal(rng.randint(1, 2000) * 100)
+        fee = Decimal(0) if credit else Decimal(rng.choice((0, 500, 1000)))
+        description = "Commission Disbursement" if i % 997 == 0 else ("Received from 0700" if credit else "Sent to 0700")
+        if not credit and amount + fee > balance:
+            credit, fee, description = True, Decimal(0), "Received from 0700"
+        signed = amount if credit else -amount
+        if description != "Commission Disbursement":
+            balance += signed - fee
+        txns.append(RawTxn(row_no=i + 1, txn_id=str(10**10 + i), txn_date=when, amount=signed, fee=fee, balance=balance,
+                           description=description, status="Success", direction=CREDIT if credit else DEBIT))
+        if i and i % 5000 == 0:
+            dup = txns[-1]
+            txns.append(RawTxn(row_no=len(txns) + 1, txn_id=dup.txn_id, txn_date=dup.txn_date, amount=dup.amount, fee=dup.fee,
+                               balance=dup.balance, description=dup.description, status=dup.status, direction=dup.direction))
+    for i, t in enumerate(txns, start=1):
+        t.row_no = i
+    return ParsedStatement(provider="UATL", format="pdf_format_1", file_kind="pdf", acc_number="706015809", transactions=txns)
+
+
+def bench_verify(n: int, runs: int) -> bool:
+    from statements.engine.verify import process
+
+    parsed = synthetic_statement(n)
+    med, times, result = median_time(lambda: process(parsed), runs)
+    s = result.summary
+    print(f"\nVerification of {len(parsed.transactions):,} transactions: median {med:.3f} s ({', '.join(f'{t:.3f}' for t in times)}), target < 2 s")
+    print(f"  {s.verification_status} / {result.status}, balance {s.balance_match}, duplicates {s.duplicate_count}, specials {s.special_txn_count}")
+    return med < 2
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of our parser per file (median)")
+    parser.add_argument("--plumber-runs", type=int, default=3, help="runs of the pdfplumber pass per file (median)")
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--verify-rows", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    import django
+
+    django.setup()
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    ok = all([bench_pdf(1, args.rows, args.runs, args.plumber_runs), bench_pdf(2, args.rows, args.runs, args.plumber_runs),
+              bench_verify(args.verify_rows, args.runs)])
+    print("\nall targets met" if ok else "\nTARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
