@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import operator
+import re
 import sys
 import zoneinfo
 from collections.abc import Callable
@@ -170,8 +171,11 @@ def _converter(model_field, tz, *, sql: bool) -> Callable[[str], object]:
 
     if isinstance(model_field, (models.BigIntegerField, models.IntegerField)):
         bound = 2**63 if isinstance(model_field, models.BigIntegerField) else 2**31
+        plain = len(str(bound)) - 1  # ASCII digits this many or fewer are in range as they stand
 
         def convert(text):
+            if sql and len(text) <= plain and text.isdigit() and text.isascii():
+                return text  # the common case: the cell is the literal
             if text in nulls:
                 return null
             try:
@@ -192,8 +196,13 @@ def _converter(model_field, tz, *, sql: bool) -> Callable[[str], object]:
     if isinstance(model_field, models.DecimalField):
         max_whole = model_field.max_digits - model_field.decimal_places
         places = Decimal(1).scaleb(-model_field.decimal_places)
+        # Cells already in the column's shape are their own literal.
+        fraction = rf"(?:\.[0-9]{{1,{model_field.decimal_places}}})?" if model_field.decimal_places else ""
+        exact = re.compile(rf"-?[0-9]{{1,{max_whole}}}{fraction}").fullmatch if sql else None
 
         def convert(text):
+            if sql and exact(text) and text.isascii():
+                return text
             if text in nulls:
                 return null
             try:
