@@ -87,20 +87,21 @@ class Command(BaseCommand):
         self._report(upload, options, dry_run=False)
 
     def _process(self, upload_id, source, options) -> FileUpload:
-        bar = None
-        if not options["json"]:
-            bar = tqdm(total=0, unit="rows", desc=f"upload #{upload_id}", file=self.stderr._out, dynamic_ncols=True)
+        bars = []
 
         def progress(processed: int, total: int) -> None:
-            if bar is not None:
-                bar.total = total
-                bar.n = processed
-                bar.refresh()
+            if options["json"]:
+                return
+            if not bars:  # created once the total is counted, so it starts as "0/N"
+                bars.append(tqdm(total=total, unit="rows", desc=f"upload #{upload_id}", file=self.stderr._out, dynamic_ncols=True))
+            bars[0].total = total
+            bars[0].n = processed
+            bars[0].refresh()
 
         try:
             return file_upload_process(upload_id=upload_id, source=source, progress=progress, chunk_size=options["chunk_size"])
         finally:
-            if bar is not None:
+            for bar in bars:
                 bar.close()
 
     def _report(self, upload: FileUpload, options, *, dry_run: bool) -> None:
