@@ -74,7 +74,7 @@ class Command(BaseCommand):
         from customers.details_csv import customer_details_import_csv
 
         report = customer_details_import_csv(path=DEMO_DETAILS)
-        return f"{getattr(report, 'total', '?')} rows read from {DEMO_DETAILS.name}"
+        return f"{report.rows_read} rows read from {DEMO_DETAILS.name}: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged"
 
     def _loan_book(self) -> str:
         from uploads.models import FileUpload
@@ -176,4 +176,5 @@ class Command(BaseCommand):
         from debts.services import debts_update_delinquency
 
         result = debts_update_delinquency()
-        return str(result)
+        return (f"{result.debts_scanned} debts scanned, {result.days_past_due_changed} days-past-due changed, "
+                f"{result.moved_to_defaulted} moved to DEFAULTED")
