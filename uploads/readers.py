@@ -180,7 +180,21 @@ class LoanBookReader:
         return self.header_map
 
     def count(self) -> int:
-        return sum(1 for _ in self.records())
+        """Records in the file (non-blank rows after the header), without building them."""
+        rows, header_seen = 0, False
+        plain = self.cells_are_text
+        for _line, cells in self._rows():
+            if plain:
+                filled = any(c and not c.isspace() for c in cells)
+            else:
+                filled = any(cell_text(c) for c in cells)
+            if not filled:
+                continue
+            if header_seen:
+                rows += 1
+            else:
+                header_seen = True
+        return rows
 
 
 class CsvLoanBook(LoanBookReader):

@@ -274,6 +274,7 @@ def file_upload_process(
     try:
         reader = open_loan_book(handle, upload.filename)
         if upload.started_at is None:
+            reader.read_header()
             total = reader.count()
             FileUpload.objects.filter(pk=upload_id).update(
                 status=UploadStatus.PROCESSING, started_at=timezone.now(), total_records=total, processing_errors="",

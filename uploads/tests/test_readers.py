@@ -93,3 +93,13 @@ def test_bytes_undefined_in_windows_1252_fall_back_to_latin_1():
 def test_files_that_are_not_loan_books_are_refused_with_the_reason(content, filename, message):
     with pytest.raises(LoanBookError, match=message.replace("(", r"\(").replace(")", r"\)")):
         open_loan_book(io.BytesIO(content), filename).read_header()
+
+
+def test_count_agrees_with_the_records_read(loan_book):
+    for name in ("demo.csv", "demo_crlf.csv", "demo.xlsx", "bad_rows.csv"):
+        with open(loan_book(name), "rb") as handle:
+            reader = open_loan_book(handle, name)
+            assert reader.count() == len(list(reader.records()))
+    text = b'name,phone,loan_id,amount\n\n"A\nB",1,2,3\n , , , \nC,1,2,3\n'
+    reader = open_loan_book(io.BytesIO(text), "x.csv")
+    assert reader.count() == len(list(reader.records())) == 2
