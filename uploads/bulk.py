@@ -16,6 +16,9 @@ value, and row-by-row updates.
 """
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django.db import connection
 
 INSERT_BATCH = 1000
@@ -31,13 +34,54 @@ def _mysql() -> bool:
     return connection.vendor == "mysql"
 
 
-def _literal(value) -> str:
-    """``value`` as SQL text, escaped by the driver, safe inside a %-formatted statement."""
+def _sql_literal(db, value) -> bytes:
+    """``value`` as SQL, escaped by the driver for this connection's character set.
+
+    The types an import sends get a direct path; anything else goes through
+    mysqlclient's own conversion.
+    """
+    kind = type(value)
+    if kind is str:
+        return db.string_literal(value.encode("utf-8"))  # the connection speaks utf8mb4
+    if value is None:
+        return b"NULL"
+    if kind is int or kind is Decimal:
+        return str(value).encode()
+    if kind is date:
+        return b"'" + value.isoformat().encode() + b"'"
+    text = db.literal(value)
+    return text if isinstance(text, bytes) else str(text).encode("utf-8")
+
+
+def _insert_mysql(model, fields, rows: list[dict], constants: dict, returning: bool) -> list[int]:
+    """The statement built as bytes: constants and defaults escaped once, each row's values once.
+
+    Skipping the driver's %-formatting of a megabyte-long statement and its
+    per-value type dispatch halves the client's share of an import.
+    """
     connection.ensure_connection()
-    text = connection.connection.literal(value)
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")  # the connection speaks utf8mb4
-    return str(text).replace("%", "%%")
+    db = connection.connection
+    qn = connection.ops.quote_name
+    plan = []
+    for f in fields:
+        if f.attname in rows[0]:
+            plan.append((True, f.attname))
+        else:
+            value = constants[f.attname] if f.attname in constants else f.get_db_prep_save(f.get_default(), connection)
+            plan.append((False, _sql_literal(db, value)))
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES ".encode()
+    tail = f" RETURNING {qn(model._meta.pk.column)}".encode() if returning else b""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_BATCH):
+            values = [
+                b"(" + b",".join([_sql_literal(db, row[item]) if from_row else item for from_row, item in plan]) + b")"
+                for row in rows[start : start + INSERT_BATCH]
+            ]
+            cursor.execute(head + b",".join(values) + tail)
+            if returning:
+                ids.extend(row[0] for row in cursor.fetchall())
+    return ids
 
 
 def insert(model, rows: list[dict], *, constants: dict | None = None, returning: bool = False) -> list[int]:
@@ -59,23 +103,20 @@ def insert(model, rows: list[dict], *, constants: dict | None = None, returning:
         f for f in model._meta.concrete_fields
         if not f.primary_key and (f.attname in rows[0] or f.attname in constants or not (f.null and f.get_default() is None))
     ]
+    if _mysql():
+        return _insert_mysql(model, fields, rows, constants, returning)
     given = [f.attname for f in fields if f.attname in rows[0]]
-    # Constants and defaults are the same on every row: escaped once and
-    # written into the statement, so the driver only escapes what varies.
     slots, fixed = [], []
     for f in fields:
         if f.attname in rows[0]:
             slots.append("%s")
             continue
         value = constants[f.attname] if f.attname in constants else f.get_db_prep_save(f.get_default(), connection)
-        if _mysql():
-            slots.append(_literal(value))
-        else:
-            slots.append("%s")
-            fixed.append((len(slots) - 1, value))
+        slots.append("%s")
+        fixed.append((len(slots) - 1, value))
     columns = ", ".join(qn(f.column) for f in fields)
     one = "(" + ", ".join(slots) + ")"
-    batch_size = INSERT_BATCH if _mysql() else max(1, connection.features.max_query_params // len(fields))
+    batch_size = max(1, connection.features.max_query_params // len(fields))
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
