@@ -2,7 +2,8 @@
 rebuild a statement's verification from its stored raw rows.
 
     statement_import_file(*, path, file_name, provider=None, run_id="", acc_number=None, import_job=None, password=None) -> ImportResult
-    statement_reprocess(*, statement_id) -> Statement
+        (``path`` may also be the file's bytes)
+    statement_reprocess(*, statement_id=None, statement=None) -> Statement
     statement_check_file(*, path, provider=None, acc_number=None, password=None) -> engine StatementResult (no database)
 
 The engine (``statements.engine``) does the reading and the rules; this
@@ -72,7 +73,7 @@ class ImportResult:
 
 def statement_import_file(
     *,
-    path: str | Path,
+    path: str | Path | bytes,
     file_name: str,
     provider: str | None = None,
     run_id: str = "",
@@ -80,7 +81,8 @@ def statement_import_file(
     import_job=None,
     password: str | None = None,
 ) -> ImportResult:
-    """Parse, verify and store one statement file.
+    """Parse, verify and store one statement file (``path``: a file path, or
+    the file's bytes, e.g. an upload already in memory).
 
     A file already stored (same SHA-256) is not stored again: the first
     statement is returned with ``duplicate=True`` — unless that one failed to
@@ -89,7 +91,7 @@ def statement_import_file(
     statement with the reason and no transactions.
     """
     provider = (provider or "").strip().upper() or None
-    data = engine.read_bytes(path)
+    data = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else engine.read_bytes(path)
     sha = hashlib.sha256(data).hexdigest()
     existing = statement_by_sha256(sha)
     if existing is not None and existing.status != StatementStatus.IMPORT_FAILED:
@@ -384,10 +386,16 @@ def _parsed_from_rows(statement: Statement, raws: list[RawTransaction], header_r
 
 
 @transaction.atomic
-def statement_reprocess(*, statement_id: int) -> Statement:
+def statement_reprocess(*, statement_id: int | None = None, statement: Statement | None = None) -> Statement:
     """Rebuild processed rows, summary and status from the stored raw rows
-    with the current rules, without reading the file again."""
-    statement = Statement.objects.select_for_update().get(pk=statement_id)
+    with the current rules, without reading the file again. Give the
+    statement or its id; raises ``ValueError`` for a statement with no
+    stored rows (a failed import has nothing to rebuild from)."""
+    if (statement_id is None) == (statement is None):
+        raise TypeError("statement_reprocess needs exactly one of statement_id or statement")
+    # Locked so two reprocess runs (admin action and task) cannot interleave
+    # their delete-and-insert of the same statement's processed rows.
+    statement = Statement.objects.select_for_update().get(pk=statement_id if statement is None else statement.pk)
     raws = list(RawTransaction.objects.filter(statement=statement).order_by("row_number"))
     if not raws:
         raise ValueError(

@@ -163,6 +163,13 @@ def choose_parser(source: Source, provider: str | None = None) -> StatementParse
                 f"the statement request says provider {provider}, but this {source.kind} file is a {other.provider} "
                 f"statement ({other.format})"
             )
+        # Nothing recognised the file, but the request names the provider and
+        # only one of its parsers reads this kind of file: let that parser
+        # say what is wrong (e.g. which required columns are missing) rather
+        # than a vague "unknown format".
+        only = [p for p in candidates if p.provider == provider]
+        if len(only) == 1:
+            return only[0]
     if detected:
         return detected[0]
     raise UnknownFormat(_no_parser_message(source))

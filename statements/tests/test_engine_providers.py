@@ -130,3 +130,18 @@ def test_a_cell_with_no_number_in_a_csv_names_the_row():
     with pytest.raises(StatementError) as caught:
         parse_bytes(data, acc_number="700000000")
     assert caught.value.code == "bad_cell" and "row 3" in str(caught.value) and "Amount" in str(caught.value)
+
+
+def test_a_provider_hint_lets_its_parser_name_the_missing_columns():
+    from statements.engine import parse_bytes
+
+    # Too few of MTN's columns to recognise the sheet on its own ...
+    data = b"Date / Time,Transaction ID,Amount\n2025-01-01 10:00,1,5\n"
+    with pytest.raises(StatementError) as caught:
+        parse_bytes(data)
+    assert caught.value.code == "unknown_format"
+    # ... but the statement request says it is MTN's: the MTN parser names what is missing.
+    with pytest.raises(StatementError) as caught:
+        parse_bytes(data, provider="UMTN")
+    assert caught.value.code == "missing_columns"
+    assert all(name in str(caught.value) for name in ("Transaction Type", "Fee", "Float Balance"))

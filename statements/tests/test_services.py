@@ -129,3 +129,31 @@ def test_check_file_touches_no_database(django_assert_num_queries):
     with django_assert_num_queries(0):
         result = services.statement_check_file(path=SAMPLES / "mtn_export.csv", acc_number="772123456")
     assert result.status == StatementStatus.VERIFIED
+
+
+def test_bytes_in_memory_import_like_a_path():
+    data = (SAMPLES / "airtel_f1_export.csv").read_bytes()
+    result = services.statement_import_file(path=data, file_name="upload.csv")
+    assert result.statement.status == StatementStatus.VERIFIED and result.statement.file_name == "upload.csv"
+    assert services.statement_import_file(path=SAMPLES / "airtel_f1_export.csv", file_name="again.csv").duplicate
+
+
+def test_a_write_that_fails_half_way_leaves_nothing_stored(monkeypatch):
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    # Raw rows are written, then the processed rows fail: all of it must go.
+    monkeypatch.setattr(ProcessedTransaction.objects, "bulk_create", broken)
+    with pytest.raises(DatabaseError):
+        import_sample("airtel_f2_genuine.pdf")
+    assert not Statement.objects.exists() and not RawTransaction.objects.exists()
+    assert not StatementSummary.objects.exists()
+
+
+def test_reprocess_takes_the_statement_or_its_id():
+    st = import_sample("mtn_export.csv", acc_number="772123456").statement
+    assert services.statement_reprocess(statement=st).pk == st.pk
+    with pytest.raises(TypeError):
+        services.statement_reprocess()
