@@ -20,6 +20,20 @@ def normalize_acc_number(value: str) -> str:
 
 
 class StatementFilterSet(django_filters.FilterSet):
+    """Blank parameters mean "any": the statements page's form sends every
+    field, and ``status=`` must not be refused as an invalid choice."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for key in list(data.keys()):
+                values = [value for value in data.getlist(key) if value != ""]
+                if values:
+                    data.setlist(key, values)
+                else:
+                    del data[key]
+        super().__init__(data, *args, **kwargs)
+
     provider = django_filters.ChoiceFilter(field_name="acc_prvdr_code", choices=Provider.choices, label="Provider (acc_prvdr_code)")
     acc_prvdr_code = django_filters.ChoiceFilter(choices=Provider.choices)
     acc_number = django_filters.CharFilter(method="filter_acc_number", label="Account number (9 digits or with 256)")

@@ -76,3 +76,17 @@ def test_large_statement_chart_is_sampled_but_keeps_the_breaks(monkeypatch):
     assert len(sampled["labels"]) <= 12
     # The row where calculated and stated part ways survives the sampling.
     assert any(s != c for s, c in zip(sampled["stated"], sampled["calculated"]))
+
+
+def test_blank_filters_from_the_page_form_mean_any(client, ops_admin):
+    """The page's filter form submits every field; blanks must not empty the list."""
+    from core.tests.factories import StatementFactory
+
+    StatementFactory(acc_prvdr_code="UMTN", status="VERIFIED")
+    StatementFactory(acc_prvdr_code="UATL", status="FLAGGED")
+    client.force_login(ops_admin)
+    response = client.get("/statements/", {"provider": "UMTN", "status": "", "verification_status": "", "tampering_level": "",
+                                           "acc_number": "", "rm": "", "cust_id": ""})
+    assert response.status_code == 200
+    assert "is not one of the available choices" not in response.content.decode()
+    assert response.context["page"].paginator.count == 1

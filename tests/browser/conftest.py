@@ -79,6 +79,8 @@ def logged_in(browser, live_server, django_user_model, screenshot):
     browser.find_element(By.NAME, "password").send_keys("Br0wser-pass!")
     screenshot("login")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    # Wait for the login to land before the test navigates elsewhere.
+    wait_for(browser, lambda b: "/admin/login/" not in b.current_url)
     return browser
 
 
