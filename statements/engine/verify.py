@@ -59,19 +59,28 @@ def local_matches(rows: Sequence[RawTxn], prev: Decimal | None, effect: Effect) 
     return matched
 
 
-def best_order(rows: Sequence[RawTxn], prev: Decimal | None, effect: Effect) -> list[int]:
+def best_order(rows: Sequence[RawTxn], prev: Decimal | None, effect: Effect, following: RawTxn | None = None) -> list[int]:
     """The order of same-timestamp ``rows`` (up to 6) in which most match their
-    stated balance; the given order wins ties."""
+    stated balance; the given order wins ties.
+
+    ``following`` (the first row after the group) counts too: at the start
+    of a statement there is no previous balance, and two orders of a group
+    can both be consistent inside it while only one leads on to the next row.
+    """
     n = len(rows)
     identity = list(range(n))
-    best = local_matches(rows, prev, effect)
-    if n < 2 or n > MAX_REORDER or best == (n if prev is not None else n - 1):
+    tail = [following] if following is not None else []
+    best = local_matches([*rows, *tail], prev, effect)
+    perfect = n + len(tail) - (prev is None)
+    if n < 2 or n > MAX_REORDER or best == perfect:
         return identity
     best_perm = identity
     for perm in permutations(range(n)):
-        score = local_matches([rows[i] for i in perm], prev, effect)
+        score = local_matches([*(rows[i] for i in perm), *tail], prev, effect)
         if score > best:
             best, best_perm = score, list(perm)
+            if score == perfect:
+                break
     return best_perm
 
 
@@ -87,7 +96,7 @@ def reorder_same_timestamp(rows: list[RawTxn], effect: Effect) -> list[RawTxn]:
         group = rows[i:j]
         if len(group) > 1:
             prev = out[-1].balance if out else None
-            group = [group[k] for k in best_order(group, prev, effect)]
+            group = [group[k] for k in best_order(group, prev, effect, rows[j] if j < n else None)]
         out.extend(group)
         i = j
     return out

@@ -44,6 +44,20 @@ def test_same_timestamp_rows_are_reordered_to_match_their_balances():
     assert [t.row_no for t in out] == [1, 3, 2]
 
 
+def test_a_group_at_the_very_start_is_ordered_by_the_row_after_it():
+    # No balance before the first group: both orders are consistent inside it
+    # (1000 -> 900 or 900 -> 1000), only the true one (debit first) leads on
+    # to the next row: 1000 + 50 = 1050.
+    credit = txn(1, "100", "1000", minutes=0)
+    debit = txn(2, "-100", "900", minutes=0)
+    after = txn(3, "50", "1050", minutes=7)
+    out = verify.reorder_same_timestamp([credit, debit, after], plain)
+    assert [t.row_no for t in out] == [2, 1, 3]
+    parsed = ParsedStatement(provider="UMTN", format="csv", file_kind="csv", acc_number="7", transactions=[credit, debit, after])
+    summary = verify.process(parsed).summary
+    assert (summary.balance_match, summary.balance_diff_changes, summary.opening_balance_calculated) == ("Success", 0, D("1000"))
+
+
 def test_groups_larger_than_six_keep_their_order():
     rows = [txn(i, "1", str(10 - i), minutes=0) for i in range(7)]
     assert verify.best_order(rows, D("0"), plain) == list(range(7))
