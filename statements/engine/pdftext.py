@@ -268,6 +268,38 @@ def match_header(line: Line, spec: TableSpec) -> list[tuple[str, float]] | None:
     return found
 
 
+# Baselines of a header label wrapped in its cell are about one text line apart.
+HEADER_WRAP_GAP = 12.0
+
+
+def find_headers(lines: list[Line], spec: TableSpec) -> tuple[list[tuple[int, list[tuple[str, float]]]], set[int]]:
+    """The page's header rows as [(line index, columns)], and every line index
+    they cover. A header whose labels wrap in narrow cells ("Transaction"
+    over "ID") spans two lines: those are read together, each cell's words
+    in order down the cell."""
+    headers: list[tuple[int, list[tuple[str, float]]]] = []
+    covered: set[int] = set()
+    i = 0
+    while i < len(lines):
+        found = match_header(lines[i], spec)
+        if found is not None:
+            headers.append((i, found))
+            covered.add(i)
+            i += 1
+            continue
+        if i + 1 < len(lines) and lines[i].y - lines[i + 1].y <= HEADER_WRAP_GAP:
+            words = sorted(lines[i].words + lines[i + 1].words, key=lambda w: (round(w.x0), -w.y))
+            found = match_header(Line(lines[i].y, words), spec)
+            if found is not None:
+                # Column starts from the leftmost word of each label.
+                headers.append((i, found))
+                covered.update((i, i + 1))
+                i += 2
+                continue
+        i += 1
+    return headers, covered
+
+
 class _Columns:
     def __init__(self, found: list[tuple[str, float]]):
         found = sorted(found, key=lambda item: item[1])
@@ -303,7 +335,7 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
             result.has_text = True
         if index == 0:
             result.page1_text = "\n".join(line.text for line in lines)
-        headers = [(i, found) for i, line in enumerate(lines) if (found := match_header(line, spec)) is not None]
+        headers, header_lines = find_headers(lines, spec)
         if headers:
             top, found = headers[0]
             result.header_found = True
@@ -322,7 +354,7 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
             body = lines
             last_y = None
         row_on_page = 0
-        header_at = {i - (len(lines) - len(body)) for i, _ in headers}
+        header_at = {i - (len(lines) - len(body)) for i in header_lines}
         for i, line in enumerate(body):
             if i in header_at:
                 last_y = line.y

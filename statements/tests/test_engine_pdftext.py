@@ -37,3 +37,20 @@ def test_side_by_side_label_blocks():
     line = Line(100, [Word(t, x0, x1, 100) for t, x0, x1 in texts])
     assert line.blocks(gap=14) == ["Customer Name: JOHN", "Opening Balance: UGX 1,000"]
     assert header_fields(line.blocks(gap=14)) == {"Customer Name": "JOHN", "Opening Balance": "UGX 1,000"}
+
+
+def test_header_labels_wrapped_over_two_lines_still_make_the_table():
+    import random
+    from decimal import Decimal
+
+    from fixtures.statements import generate as gen
+    from statements.engine import check_bytes
+
+    for fmt, meta in ((1, gen.F1_META), (2, gen.F2_META)):
+        st = gen.make_airtel_ledger(random.Random(7 + fmt), 45, start=datetime(2025, 3, 1, 8), opening=Decimal(90_000),
+                                    acc="706015809", fmt=fmt)
+        plain = check_bytes(gen.write_pdf_table(st, fmt=fmt, info=meta))
+        wrapped = check_bytes(gen.write_pdf_table(st, fmt=fmt, info=meta, wrapped_header=True))
+        rows = [[(p.raw.txn_id, p.raw.txn_date, p.amount, p.raw.balance, p.raw.description) for p in r.transactions] for r in (plain, wrapped)]
+        assert len(rows[1]) == len(st.txns) and rows[0] == rows[1]
+        assert wrapped.summary.header_row_manipulation_count == 0 and wrapped.summary.balance_match == "Success"
