@@ -1,6 +1,8 @@
 """PDF text helpers: dates, lines, header matching (pure, no database)."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from statements.engine.pdftext import Line, Word, group_lines, match_header, parse_pdf_date
 from statements.engine.providers.uatl import F1_SPEC, F2_SPEC, header_fields
 
@@ -39,18 +41,24 @@ def test_side_by_side_label_blocks():
     assert header_fields(line.blocks(gap=14)) == {"Customer Name": "JOHN", "Opening Balance": "UGX 1,000"}
 
 
-def test_header_labels_wrapped_over_two_lines_still_make_the_table():
+@pytest.mark.parametrize("layout", [{"wrapped_header": True}, {"right_aligned_numbers": True},
+                                    {"wrapped_header": True, "right_aligned_numbers": True}])
+@pytest.mark.parametrize("fmt", [1, 2])
+def test_layout_variations_read_the_same_table(fmt, layout):
+    """Header labels wrapped over two lines in narrow cells, money flush right:
+    the same rows come out as from the plain layout."""
     import random
     from decimal import Decimal
 
     from fixtures.statements import generate as gen
     from statements.engine import check_bytes
 
-    for fmt, meta in ((1, gen.F1_META), (2, gen.F2_META)):
-        st = gen.make_airtel_ledger(random.Random(7 + fmt), 45, start=datetime(2025, 3, 1, 8), opening=Decimal(90_000),
-                                    acc="706015809", fmt=fmt)
-        plain = check_bytes(gen.write_pdf_table(st, fmt=fmt, info=meta))
-        wrapped = check_bytes(gen.write_pdf_table(st, fmt=fmt, info=meta, wrapped_header=True))
-        rows = [[(p.raw.txn_id, p.raw.txn_date, p.amount, p.raw.balance, p.raw.description) for p in r.transactions] for r in (plain, wrapped)]
-        assert len(rows[1]) == len(st.txns) and rows[0] == rows[1]
-        assert wrapped.summary.header_row_manipulation_count == 0 and wrapped.summary.balance_match == "Success"
+    meta = gen.F1_META if fmt == 1 else gen.F2_META
+    st = gen.make_airtel_ledger(random.Random(7 + fmt), 45, start=datetime(2025, 3, 1, 8), opening=Decimal(90_000),
+                                acc="706015809", fmt=fmt)
+    plain = check_bytes(gen.write_pdf_table(st, fmt=fmt, info=meta))
+    varied = check_bytes(gen.write_pdf_table(st, fmt=fmt, info=meta, **layout))
+    rows = [[(p.raw.txn_id, p.raw.txn_date, p.amount, p.raw.fee, p.raw.balance, p.raw.description) for p in r.transactions]
+            for r in (plain, varied)]
+    assert len(rows[1]) == len(st.txns) and rows[0] == rows[1]
+    assert varied.summary.header_row_manipulation_count == 0 and varied.summary.balance_match == "Success"
