@@ -45,6 +45,7 @@ from calls.telephony import (
 )
 from calls.telephony.exotel import CallbackEvent, flatten_form, parse_status_callback
 from core.phones import try_normalize_phone
+from core.tasks import enqueue_on_commit
 
 log = logging.getLogger("calls")
 
@@ -171,7 +172,9 @@ def call_session_create(
     if dispatch and when <= now:
         from calls.tasks import dispatch_call
 
-        transaction.on_commit(lambda: dispatch_call.delay(session.pk))
+        # Broker down: the call stays scheduled and dispatch_scheduled_calls
+        # (every minute on beat) places it once the queue is back.
+        enqueue_on_commit(dispatch_call, session.pk)
     return session
 
 
@@ -215,7 +218,7 @@ def call_sessions_create_batch(
     if result.created:
         from calls.tasks import dispatch_scheduled_calls
 
-        transaction.on_commit(dispatch_scheduled_calls.delay)
+        enqueue_on_commit(dispatch_scheduled_calls)
     return result
 
 

@@ -263,6 +263,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "update-delinquency-nightly": {"task": "debts.tasks.update_delinquency", "schedule": crontab(hour=1, minute=30)},
     "dispatch-scheduled-calls": {"task": "calls.tasks.dispatch_scheduled_calls", "schedule": 60.0},
     "reconcile-stuck-calls": {"task": "calls.tasks.reconcile_stuck_calls", "schedule": 600.0},
+    "requeue-stalled-statement-imports": {"task": "statements.tasks.requeue_stalled_imports", "schedule": 300.0},
     "resume-stalled-uploads": {"task": "uploads.tasks.resume_stalled_uploads", "schedule": 300.0},
     "retry-pending-customer-details": {"task": "customers.tasks.retry_pending_customer_details", "schedule": 1800.0},
 }

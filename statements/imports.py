@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from core.tasks import enqueue_on_commit
 from statements.choices import ImportJobStatus, ImportTrigger, StatementStatus
 from statements.models import Statement, StatementImport
 
@@ -129,7 +130,7 @@ def statement_import_job_create(
     if enqueue:
         from statements.tasks import process_import_job
 
-        transaction.on_commit(lambda: process_import_job.delay(job.pk))
+        enqueue_on_commit(process_import_job, job.pk, on_failure=lambda exc, pk=job.pk: _note_not_queued(pk, exc))
     logger.info("import job %s created (%s, %s file(s))", job.pk, trigger, len(files))
     return job
 
@@ -436,7 +437,7 @@ def statements_reverify_enqueue(*, statement_ids: list[int], enrich: bool = Fals
     from statements.tasks import reverify_statements
 
     if statement_ids:
-        transaction.on_commit(lambda: reverify_statements.delay(list(statement_ids), enrich))
+        enqueue_on_commit(reverify_statements, list(statement_ids), enrich)
 
 
 def statements_reverify(*, statement_ids: list[int], enrich: bool = False) -> dict:
@@ -471,9 +472,25 @@ def statement_import_jobs_requeue(*, job_ids: list[int]) -> list[int]:
             continue
         if job.status != ImportJobStatus.QUEUED:
             StatementImport.objects.filter(pk=job.pk).update(status=ImportJobStatus.QUEUED, finished_at=None, updated_at=timezone.now())
-        transaction.on_commit(lambda pk=job.pk: process_import_job.delay(pk))
+        enqueue_on_commit(process_import_job, job.pk, on_failure=lambda exc, pk=job.pk: _note_not_queued(pk, exc))
         queued.append(job.pk)
     return queued
+
+
+def _note_not_queued(job_id: int, exc: BaseException) -> None:
+    StatementImport.objects.filter(pk=job_id).update(
+        error=f"The task queue was unavailable ({exc}); the job starts automatically when it is back.", updated_at=timezone.now()
+    )
+
+
+def statement_import_jobs_requeue_stalled(*, older_than_minutes: int = 15) -> list[int]:
+    """Queue again the jobs left queued or running with no progress for a
+    while: their message was never sent (broker down) or their worker died."""
+    cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
+    stalled = StatementImport.objects.filter(
+        status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING], updated_at__lt=cutoff
+    ).values_list("pk", flat=True)[:100]
+    return statement_import_jobs_requeue(job_ids=list(stalled))
 
 
 # --------------------------------------------------------------------------- dry run

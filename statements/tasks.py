@@ -33,3 +33,10 @@ def reverify_statements(statement_ids: list[int], enrich: bool = False) -> dict:
     """Rebuild processed rows and summaries from the stored raw rows (admin
     actions "re-verify" and, with ``enrich``, "reprocess")."""
     return imports.statements_reverify(statement_ids=statement_ids, enrich=enrich)
+
+
+@shared_task(name="statements.tasks.requeue_stalled_imports", acks_late=True)
+def requeue_stalled_imports(older_than_minutes: int = 15) -> list[int]:
+    """Beat entry: import jobs whose message was lost (broker down, worker
+    killed) are queued again; files already recorded are not redone."""
+    return imports.statement_import_jobs_requeue_stalled(older_than_minutes=older_than_minutes)

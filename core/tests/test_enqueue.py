@@ -1,0 +1,36 @@
+"""With the broker down, queueing work fails softly: logged, noted, not raised."""
+import pytest
+from celery import shared_task
+
+from core.tasks import enqueue
+
+
+@shared_task(name="core.tests.noop")
+def noop(x):
+    return x
+
+
+def test_broker_down_is_reported_not_raised(settings, caplog):
+    from config.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    app.conf.broker_connection_timeout = 1
+    app.conf.task_publish_retry = False
+    app._pool = None
+    app.amqp._producer_pool = None
+    failures = []
+    try:
+        assert enqueue(noop, 1, on_failure=failures.append) is False
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout = previous
+        app.conf.task_publish_retry = True
+        app._pool = None
+        app.amqp._producer_pool = None
+    assert len(failures) == 1
+    assert "task queue unavailable" in caplog.text
+
+
+def test_eager_mode_runs_the_task_and_lets_its_errors_through(settings):
+    assert enqueue(noop, 2) is True
