@@ -353,10 +353,22 @@ def _finish(upload_id: int) -> FileUpload:
 
 
 class _Prepared:
-    __slots__ = ("record", "row", "raw", "fingerprint", "nid_hash")
+    """One line, parsed, with everything matching needs that does not need the database.
+
+    Built in the reader thread, so the thread that talks to the database
+    only matches and writes.
+    """
+
+    __slots__ = ("record", "row", "raw_json", "fingerprint", "nid_hash", "fp_name", "fp_nid", "norm_name")
 
     def __init__(self, record: Record, row: ParsedRow, raw: dict, fingerprint: str, nid_hash: str | None):
-        self.record, self.row, self.raw, self.fingerprint, self.nid_hash = record, row, raw, fingerprint, nid_hash
+        self.record, self.row, self.fingerprint, self.nid_hash = record, row, fingerprint, nid_hash
+        self.raw_json = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        self.fp_name = self.fp_nid = self.norm_name = None
+        if row.ok:
+            self.fp_name = customer_fingerprint(row.phone, row.name)
+            self.fp_nid = customer_fingerprint(row.phone, row.name, row.national_id) if row.national_id else None
+            self.norm_name = normalize_name(row.name)
 
 
 class _HeaderPlan:
@@ -495,9 +507,9 @@ class _ChunkState:
         phones = {p.row.phone for p in ok}
         fingerprints = set()
         for p in ok:
-            fingerprints.add(customer_fingerprint(p.row.phone, p.row.name))
-            if p.row.national_id:
-                fingerprints.add(customer_fingerprint(p.row.phone, p.row.name, p.row.national_id))
+            fingerprints.add(p.fp_name)
+            if p.fp_nid:
+                fingerprints.add(p.fp_nid)
         self.customers: dict[int, _Customer] = {}
         self.by_fingerprint: dict[str, _Customer] = {}
         self.by_phone: dict[str, list[_Customer]] = {}
@@ -559,17 +571,16 @@ class _ChunkState:
 
         candidates = self.by_phone.get(row.phone, [])
         if row.national_id:
-            c = self.by_fingerprint.get(customer_fingerprint(row.phone, row.name, row.national_id))
+            c = self.by_fingerprint.get(p.fp_nid)
             if c is None:
                 c = next((c for c in candidates if c.national_id_hash and c.national_id_hash == p.nid_hash), None)
             if c is not None:
                 return c, MatchMethod.PHONE_NATIONAL_ID
-        c = self.by_fingerprint.get(customer_fingerprint(row.phone, row.name))
+        c = self.by_fingerprint.get(p.fp_name)
         if c is not None and not conflicts(c):
             return c, MatchMethod.FINGERPRINT
         usable = [c for c in candidates if not conflicts(c)]
-        name = normalize_name(row.name)
-        same_name = [c for c in usable if c.norm_name == name]
+        same_name = [c for c in usable if c.norm_name == p.norm_name]
         if same_name:
             return same_name[0], MatchMethod.FINGERPRINT
         if len(usable) == 1:
@@ -581,7 +592,7 @@ class _ChunkState:
     def new_customer(self, p: _Prepared, uploaded_at: datetime) -> _Customer:
         row = p.row
         customer = _Customer(
-            None, customer_fingerprint(row.phone, row.name, row.national_id or None), row.name, row.phone,
+            None, p.fp_nid or p.fp_name, row.name, row.phone,
             row.secondary_phone if row.secondary_phone != row.phone else "", p.nid_hash, None, row.state, uploaded_at,
         )
         customer.national_id = row.national_id
@@ -763,7 +774,7 @@ def _import_chunk(upload: FileUpload, prepared: list[_Prepared]) -> None:
                 customer = customer.pk
             rows.append({
                 "line_number": p.record.line_number,
-                "raw_data": json.dumps(p.raw, ensure_ascii=False, separators=(",", ":")),
+                "raw_data": p.raw_json,
                 "row_fingerprint": p.fingerprint,
                 "phone_normalized": p.row.phone,
                 "matched_customer_id": customer,
