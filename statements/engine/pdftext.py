@@ -29,6 +29,9 @@ LINE_TOLERANCE = 2.0
 # A wrapped line of a cell sits within about two text lines of the one above;
 # text further down (totals, disclaimers, page footers) is not part of a row.
 CONTINUATION_GAP = 18.0
+# A horizontal rule: a path at most this thick and at least this long (points).
+RULE_THICKNESS = 2.0
+RULE_MIN_LENGTH = 40.0
 # Gap between words that separates two "Label: value" blocks on one line.
 BLOCK_GAP = 14.0
 _FOOTER = re.compile(r"^(page\s*\d+(\s*(of|/)\s*\d+)?|\d+\s*(of|/)\s*\d+)$", re.IGNORECASE)
@@ -128,8 +131,29 @@ def read_metadata(doc: pdfium.PdfDocument) -> PdfMetadata:
     )
 
 
-def page_words(doc: pdfium.PdfDocument, index: int) -> list[Word]:
-    """Every word on page ``index`` with its horizontal extent and baseline.
+def horizontal_rules(page: pdfium.PdfPage) -> list[float]:
+    """The heights of the horizontal lines drawn on the page (table rules).
+
+    Raw PDFium calls: a statement page has hundreds of path objects and only
+    their bounds are needed.
+    """
+    raw = page.raw
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    get_object, get_type, get_bounds = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds
+    path = pdfium_c.FPDF_PAGEOBJ_PATH
+    ys: list[float] = []
+    for k in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = get_object(raw, k)
+        if get_type(obj) != path or not get_bounds(obj, left, bottom, right, top):
+            continue
+        if top.value - bottom.value <= RULE_THICKNESS and right.value - left.value >= RULE_MIN_LENGTH:
+            ys.append((top.value + bottom.value) / 2)
+    return ys
+
+
+def page_words(doc: pdfium.PdfDocument, index: int, rules: list[float] | None = None) -> list[Word]:
+    """Every word on page ``index`` with its horizontal extent and baseline
+    (and, when a ``rules`` list is given, the page's horizontal rules added to it).
 
     One PDFium call per word end instead of per character: PDFium already
     puts spaces and line breaks between separate pieces of text, so a run of
@@ -139,6 +163,8 @@ def page_words(doc: pdfium.PdfDocument, index: int) -> list[Word]:
     page = doc[index]
     textpage = page.get_textpage()
     try:
+        if rules is not None:
+            rules.extend(horizontal_rules(page))
         count = textpage.count_chars()
         if count <= 0:
             return []
@@ -227,6 +253,12 @@ class TableSpec:
     def __post_init__(self):
         tokens = tuple(tuple(tuple(label.casefold().split()) for label in col.labels) for col in self.columns)
         object.__setattr__(self, "_tokens", tokens)
+        object.__setattr__(self, "_words", frozenset(t for col in tokens for label in col for t in label))
+
+    def may_be_header(self, line: Line) -> bool:
+        """Cheap test before ``match_header``: a few of the labels' words on the line."""
+        words = self._words
+        return sum(1 for w in line.words if w.text.casefold() in words) >= 3
 
 
 @dataclass(slots=True)
@@ -281,6 +313,9 @@ def find_headers(lines: list[Line], spec: TableSpec) -> tuple[list[tuple[int, li
     covered: set[int] = set()
     i = 0
     while i < len(lines):
+        if not spec.may_be_header(lines[i]):
+            i += 1
+            continue
         found = match_header(lines[i], spec)
         if found is not None:
             headers.append((i, found))
@@ -330,7 +365,8 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
     columns: _Columns | None = None
     current: TableRow | None = None
     for index in pages if pages is not None else range(len(doc)):
-        lines = group_lines(page_words(doc, index))
+        rules: list[float] = []
+        lines = group_lines(page_words(doc, index, rules))
         if lines:
             result.has_text = True
         if index == 0:
@@ -355,6 +391,24 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
             last_y = None
         row_on_page = 0
         header_at = {i - (len(lines) - len(body)) for i in header_lines}
+        bands = _row_bands(body, header_at, rules, columns, spec)
+        if bands is not None:
+            for band in bands:
+                cells: dict[str, list[str]] = {}
+                for line_cells in band:
+                    for name, parts in line_cells.items():
+                        cells.setdefault(name, []).extend(parts)
+                key, date = cells.get(spec.key), cells.get(spec.date)
+                if key and date and _DAY.match(date[0]):
+                    row_on_page += 1
+                    current = TableRow(page=index + 1, row=row_on_page, cells={k: " ".join(v) for k, v in cells.items()})
+                    result.rows.append(current)
+                elif current is not None and row_on_page == 0:
+                    # The rest of a row that a page break cut in two.
+                    for name, parts in cells.items():
+                        text = " ".join(parts)
+                        current.cells[name] = f"{current.cells[name]} {text}" if current.cells.get(name) else text
+            continue
         for i, line in enumerate(body):
             if i in header_at:
                 last_y = line.y
@@ -377,6 +431,43 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
                     current.cells[name] = f"{current.cells[name]} {text}" if current.cells.get(name) else text
                 last_y = line.y
     return result
+
+
+def _row_bands(
+    body: list[Line], header_at: set[int], rules: list[float], columns: _Columns, spec: TableSpec
+) -> list[list[dict[str, list[str]]]] | None:
+    """The cells of the page's data lines, grouped by the horizontal rules
+    between rows, top to bottom; None when the page's rules do not separate the rows (no
+    rules, or only a frame), and the caller falls back to reading rows line
+    by line (a row starts at its transaction id, wrapped lines follow).
+
+    With rules every line of a row belongs to it whatever the cell's
+    vertical alignment: a description centred in a tall row starts above
+    the line holding the transaction id.
+    """
+    if len(rules) < 3:
+        return None
+    ys = sorted({round(y, 1) for y in rules})  # ascending
+    bands: dict[int, list[dict[str, list[str]]]] = {}
+    keys: dict[int, int] = {}
+    key = spec.key
+    for i, line in enumerate(body):
+        if i in header_at or _FOOTER.match(line.text.strip()):
+            continue
+        below = bisect_right(ys, line.y)  # rules under this line
+        if below == 0 or below == len(ys):
+            continue  # outside the ruled table: notes, page footer
+        cells = columns.assign(line)
+        if key in cells:
+            # Two transaction ids between the same pair of rules: the rules
+            # are not row separators (a frame, or rules every few rows).
+            keys[below] = keys.get(below, 0) + 1
+            if keys[below] > 1:
+                return None
+        bands.setdefault(below, []).append(cells)
+    if not bands:
+        return None
+    return [bands[k] for k in sorted(bands, reverse=True)]
 
 
 def pdf_has_text(doc: pdfium.PdfDocument) -> bool:

@@ -41,12 +41,13 @@ def test_side_by_side_label_blocks():
     assert header_fields(line.blocks(gap=14)) == {"Customer Name": "JOHN", "Opening Balance": "UGX 1,000"}
 
 
-@pytest.mark.parametrize("layout", [{"wrapped_header": True}, {"right_aligned_numbers": True},
-                                    {"wrapped_header": True, "right_aligned_numbers": True}])
+@pytest.mark.parametrize("layout", [{"wrapped_header": True}, {"right_aligned_numbers": True}, {"centred_cells": True},
+                                    {"wrapped_header": True, "right_aligned_numbers": True, "centred_cells": True}])
 @pytest.mark.parametrize("fmt", [1, 2])
 def test_layout_variations_read_the_same_table(fmt, layout):
-    """Header labels wrapped over two lines in narrow cells, money flush right:
-    the same rows come out as from the plain layout."""
+    """Header labels wrapped over two lines in narrow cells, money flush right,
+    cells centred vertically in tall rows (a wrapped description then starts
+    above the transaction id): the same rows come out as from the plain layout."""
     import random
     from decimal import Decimal
 
