@@ -4,9 +4,12 @@ pdfplumber's layout analysis is thorough but slow (a third of a second a
 page); a statement table only needs each word and where it sits. PDFium
 gives the page text and every character's box; we take one box at each end
 of a word, group words into lines by baseline, find the table's header row
-by its labels and cut columns at the header words' left edges. Nothing here
-depends on pixel positions of a particular file: only on header labels and
-on the order of things on the page.
+by its labels and cut columns at the header words' left edges. Rows are the
+bands between the table's horizontal rules when it draws them (any vertical
+alignment of the cells then reads right); without rules a row starts at its
+transaction id and wrapped lines follow it. Nothing here depends on pixel
+positions of a particular file: only on header labels, rules and the order
+of things on the page.
 """
 from __future__ import annotations
 
@@ -355,7 +358,8 @@ class _Columns:
 def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int] | None = None) -> TableRead:
     """Every data row of the statement table, across pages.
 
-    A row begins on a line whose ``spec.key`` cell has a value and whose
+    Where the page's horizontal rules separate rows, a row is everything
+    between two rules (``_row_bands``). Otherwise a row begins on a line whose ``spec.key`` cell has a value and whose
     ``spec.date`` cell starts with a date; other lines are wrapped text of the
     row above (multi-line descriptions, a date with its time underneath).
     The header repeated at the top of each page is skipped; a header row
