@@ -100,10 +100,17 @@ def statement_import_file(
         result = engine.check_bytes(data, provider=provider, acc_number=acc_number, password=password)
     except StatementError as exc:
         logger.info("statement %s could not be read: %s", file_name, exc)
-        statement = _store_failed(
-            existing, data=data, sha=sha, file_name=file_name, provider=provider, run_id=run_id,
-            acc_number=acc_number, import_job=import_job, error=exc,
-        )
+        try:
+            statement = _store_failed(
+                existing, data=data, sha=sha, file_name=file_name, provider=provider, run_id=run_id,
+                acc_number=acc_number, import_job=import_job, error=exc,
+            )
+        except IntegrityError:
+            # Another worker stored the same file meanwhile: that row stands.
+            winner = statement_by_sha256(sha)
+            if winner is None:
+                raise
+            return ImportResult(statement=winner, duplicate=True, error=exc)
         return ImportResult(statement=statement, error=exc)
     try:
         statement = _store_result(
