@@ -3,6 +3,7 @@ import pytest
 from celery import shared_task
 
 from core.tasks import enqueue
+from tests.e2e.conftest import _reset_pools
 
 
 @shared_task(name="core.tests.noop")
@@ -18,16 +19,14 @@ def test_broker_down_is_reported_not_raised(settings, caplog):
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     app.conf.broker_connection_timeout = 1
     app.conf.task_publish_retry = False
-    app._pool = None
-    app.amqp._producer_pool = None
+    _reset_pools(app)
     failures = []
     try:
         assert enqueue(noop, 1, on_failure=failures.append) is False
     finally:
         app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout = previous
         app.conf.task_publish_retry = True
-        app._pool = None
-        app.amqp._producer_pool = None
+        _reset_pools(app)
     assert len(failures) == 1
     assert "task queue unavailable" in caplog.text
 

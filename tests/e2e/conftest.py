@@ -88,10 +88,13 @@ def fake_exotel():
 
 def _reset_pools(app) -> None:
     # The connection and producer pools are built from broker_url on first
-    # use; drop them so the next send uses the broker configured now.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # use and cached by kombu per URL; drop them all so the next send uses
+    # the broker configured now (and later tests get fresh pools, not
+    # closed ones).
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
