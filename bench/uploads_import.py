@@ -132,7 +132,7 @@ def run_import(path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="100k-row runs (0: only the --million run)")
     parser.add_argument("--million", action="store_true", help="also import 1,000,000 rows once and report peak memory")
     args = parser.parse_args()
 
@@ -156,6 +156,8 @@ def main() -> None:
             repeats.append(result)
             print(f"run {run + 1} same file again (skips): {json.dumps(result)}")
         for label, results in (("fresh import", fresh), ("changed book", updates), ("same file again", repeats)):
+            if not results:
+                continue
             print(f"MEDIAN {label}: {statistics.median(r['rows_per_second'] for r in results):,.0f} rows/s, "
                   f"{statistics.median(r['seconds'] for r in results):.1f} s for {args.rows:,} rows")
         if args.million:
