@@ -299,6 +299,8 @@ def main() -> None:
         ok &= good
         print(f"race: {len(race_sids)} calls × 10 simultaneous callbacks, HTTP {sorted(set(race_codes))}: {json.dumps(check)} -> {'OK' if good else 'MISMATCH'}")
         print("RESULT:", "PASS" if ok else "FAIL")
+        __import__('_report').report("webhook callbacks/s (gunicorn + MariaDB, loopback load)", f"{statistics.median(r['per_second'] for r in runs):.0f}/s",
+            ">= 300/s, no lost or duplicated status rows", statistics.median(r['per_second'] for r in runs) >= 300 and ok)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

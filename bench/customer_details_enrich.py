@@ -265,6 +265,9 @@ def main() -> None:
         med = statistics.median(walls)
         print(f"median: {med:.2f}s = {args.statements / med:,.0f} statements/s; core queries per run: {counts} "
               f"(at most {MAX_CORE_QUERIES})")
+        __import__('_report').report(f"enrich_statements, {args.statements:,} statements vs the core database",
+            f"{args.statements / med:,.0f} statements/s, {max(counts)} core queries", f"<= {MAX_CORE_QUERIES} core queries",
+            max(counts) <= MAX_CORE_QUERIES)
     finally:
         connections[FLOW_API_ALIAS].close()
         connection.close()

@@ -144,6 +144,8 @@ def bench_list(client, repeats: int) -> None:
             body = client.get("/api/v1/statements/", params).json()
         print(f"  {label:42s} median {statistics.median(times):7.1f} ms  p90 {sorted(times)[int(len(times) * 0.9) - 1]:7.1f} ms"
               f"  count={body['count']:>6}  queries={len(ctx.captured_queries)}")
+        __import__('_report').report(f"statements list API: {label.strip()}", f"{statistics.median(times):.1f} ms, {len(ctx.captured_queries)} queries", "< 100 ms median",
+            statistics.median(times) < 100)
 
 
 def bench_download(client, path: str, expected_rows: int | None = None) -> None:
@@ -167,6 +169,8 @@ def bench_download(client, path: str, expected_rows: int | None = None) -> None:
         assert rows == expected_rows, (rows, expected_rows)
     print(f"  {path:48s} {rows:>9,} rows  {size / 1e6:6.1f} MB  {seconds:5.2f} s  {rows / seconds:>9,.0f} rows/s"
           f"  RSS start {start_rss / 1024:.0f} MiB, peak growth {(peak - start_rss) / 1024:.1f} MiB")
+    __import__('_report').report(f"CSV download {path}", f"{rows / seconds:,.0f} rows/s, RSS +{(peak - start_rss) / 1024:.1f} MiB",
+        ">= 100,000 rows/s, flat memory", rows / seconds >= 100_000 and (peak - start_rss) < 50 * 1024)
 
 
 def main() -> int:
