@@ -111,6 +111,22 @@ class StatementUploadSerializer(serializers.Serializer):
         too_big = [f.name for f in files if f.size > limit]
         if too_big:
             raise serializers.ValidationError(f"larger than {limit} bytes: {', '.join(too_big)}")
+        # Refuse what can never be a statement (an executable, an image, an
+        # HTML error page) before a job is recorded; a file that looks like a
+        # statement but does not parse still becomes an IMPORT_FAILED statement.
+        from statements.engine.errors import UnsupportedFile
+        from statements.engine.sniff import sniff_kind
+
+        wrong = []
+        for upload in files:
+            head = upload.read(4096)
+            upload.seek(0)
+            try:
+                sniff_kind(head)
+            except UnsupportedFile as exc:
+                wrong.append(f"{upload.name}: {exc}")
+        if wrong:
+            raise serializers.ValidationError("not a statement file (PDF, CSV, gzip CSV, XLS or XLSX): " + "; ".join(wrong))
         return files
 
 
