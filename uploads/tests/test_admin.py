@@ -86,3 +86,22 @@ def test_agent_without_view_rights_elsewhere_still_cannot_reach_other_uploads_pa
     upload = import_file(loan_book("demo.csv"))
     response = client.get(f"/admin/uploads/fileupload/{upload.pk}/failed-rows.csv")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_changelist_and_change_page_show_progress_and_links(ops_browser, import_file, loan_book):
+    upload = import_file(loan_book("bad_rows.csv"))
+    changelist = ops_browser.get("/admin/uploads/fileupload/").content.decode()
+    assert f"/admin/uploads/fileupload/{upload.pk}/progress/" in changelist and "100%" in changelist
+    change = ops_browser.get(f"/admin/uploads/fileupload/{upload.pk}/change/").content.decode()
+    assert f"?file_upload__id__exact={upload.pk}&amp;status__exact=failed" in change
+    rows = ops_browser.get(f"/admin/uploads/uploadrow/?file_upload__id__exact={upload.pk}&status__exact=failed")
+    assert rows.status_code == 200 and "12ab" in rows.content.decode()
+
+
+@pytest.mark.django_db
+def test_reader_role_cannot_open_the_upload_form(client, reader):
+    reader.is_staff = True
+    reader.save()
+    client.force_login(reader)
+    assert client.get("/admin/uploads/fileupload/add/").status_code == 403
