@@ -1,7 +1,7 @@
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -27,7 +27,9 @@ class FileUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if self.action == "rows":
             # The rows of one upload; permissions and filters are the rows' own.
-            return super().get_queryset().filter(file_upload_id=self.kwargs.get("pk")).order_by("line_number")
+            pk = str(self.kwargs.get("pk"))
+            rows = super().get_queryset().order_by("line_number")
+            return rows.filter(file_upload_id=int(pk)) if pk.isascii() and pk.isdigit() else rows.none()
         return super().get_queryset()
 
     @extend_schema(

@@ -86,3 +86,9 @@ def test_read_only_user_sees_uploads_but_cannot_upload(reader_client, loan_book)
     response = reader_client.post("/api/v1/uploads/", {"file": _file(loan_book)}, format="multipart")
     assert response.status_code == 403
     assert not FileUpload.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("junk", ["null,null", "abc", "-1", "1.5"])
+def test_rows_of_a_malformed_upload_id_is_404_not_a_crash(ops_client, junk):
+    assert ops_client.get(f"/api/v1/uploads/{junk}/rows/").status_code == 404
