@@ -13,7 +13,9 @@ book (every amount different: all loans updated) and of the same file again
 (all lines skipped) are timed too.
 
 Environment: BENCH_DATABASE_URL (default mysql://root@127.0.0.1:3306/bench_h6),
-the database is created and migrated if needed and emptied before each run.
+the database is created and migrated if needed, emptied before each run, and
+dropped at the end (``--keep-db`` keeps it). Headline figures are printed as
+``BENCH`` lines for bench/run_all.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +103,17 @@ def prepare_database() -> None:
     _manage("migrate", "--noinput")
 
 
+def drop_database() -> None:
+    import MySQLdb
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(DB_URL)
+    conn = MySQLdb.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", passwd=parts.password or "")
+    conn.cursor().execute(f"DROP DATABASE IF EXISTS `{parts.path.strip('/')}`")
+    conn.close()
+    shutil.rmtree(_env()["MEDIA_ROOT"], ignore_errors=True)
+
+
 def empty_tables() -> None:
     script = (
         "from django.db import connection\n"
@@ -134,8 +148,25 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3, help="100k-row runs (0: only the --million run)")
     parser.add_argument("--million", action="store_true", help="also import 1,000,000 rows once and report peak memory")
+    parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _report import report
 
+    try:
+        _run(args, report)
+    finally:
+        if not args.keep_db:
+            drop_database()
+
+
+def _expected(rows: int, result: dict) -> bool:
+    """The import did what the generated book implies: 1% failed, every line accounted for."""
+    bad = rows // 100
+    return result["total"] == rows and result["failed"] == bad and result["success"] + result["skipped"] == rows - bad
+
+
+def _run(args, report) -> None:
     prepare_database()
     with tempfile.TemporaryDirectory(prefix="bench_uploads_") as tmp:
         book = Path(tmp) / f"loan_book_{args.rows}.csv"
@@ -158,8 +189,14 @@ def main() -> None:
         for label, results in (("fresh import", fresh), ("changed book", updates), ("same file again", repeats)):
             if not results:
                 continue
-            print(f"MEDIAN {label}: {statistics.median(r['rows_per_second'] for r in results):,.0f} rows/s, "
-                  f"{statistics.median(r['seconds'] for r in results):.1f} s for {args.rows:,} rows")
+            median = statistics.median(r["rows_per_second"] for r in results)
+            print(f"MEDIAN {label}: {median:,.0f} rows/s, {statistics.median(r['seconds'] for r in results):.1f} s for {args.rows:,} rows")
+            complete = all(_expected(args.rows, r) for r in results)
+            if label == "fresh import":
+                report(f"loan-book import, {args.rows:,} rows end to end (median of {len(results)})", f"{median:,.0f} rows/s",
+                       ">= 5,000 rows/s", median >= 5000 and complete)
+            else:
+                report(f"loan-book import, {label} (median of {len(results)})", f"{median:,.0f} rows/s", "-", None if complete else False)
         if args.million:
             big = Path(tmp) / "loan_book_1000000.csv"
             generate(big, 1_000_000, seed=7)
@@ -168,6 +205,9 @@ def main() -> None:
             result = run_import(big)
             print(f"1M fresh import: {json.dumps(result)}")
             print(f"MILLION: {result['rows_per_second']:,} rows/s, peak RSS {result['peak_rss_mb']} MB")
+            report("loan-book import, 1,000,000 rows: peak RSS of the importing process", f"{result['peak_rss_mb']} MB", "< 300 MB",
+                   result["peak_rss_mb"] < 300 and _expected(1_000_000, result))
+            report("loan-book import, 1,000,000 rows", f"{result['rows_per_second']:,} rows/s", "-", None)
 
 
 if __name__ == "__main__":
