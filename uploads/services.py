@@ -39,6 +39,7 @@ from django.utils import timezone
 from core import crypto
 from core import text as core_text
 from core.masking import mask
+from core.tasks import enqueue_on_commit
 from customers.models import Customer
 from debts.choices import DebtStatus, DebtType
 from debts.models import Debt
@@ -209,8 +210,17 @@ def file_upload_create(
         from uploads.tasks import process_upload
 
         upload_id = upload.pk
-        transaction.on_commit(lambda: process_upload.delay(upload_id))
+        enqueue_on_commit(process_upload, upload_id, on_failure=lambda exc: _note_not_queued(upload_id, exc))
     return upload
+
+
+def _note_not_queued(upload_id: int, exc: BaseException) -> None:
+    # The upload is saved; resume_stalled_uploads (beat) queues it again once
+    # the broker is back. Say so on the job, so nobody thinks it was lost.
+    FileUpload.objects.filter(pk=upload_id).update(
+        processing_errors=f"The task queue was unavailable ({exc}); the import starts automatically when it is back.",
+        updated_at=timezone.now(),
+    )
 
 
 @transaction.atomic
@@ -223,7 +233,7 @@ def file_upload_resume(*, upload_id: int) -> FileUpload:
         raise UploadRejected(f"upload #{upload.pk} has no stored file to resume from")
     from uploads.tasks import process_upload
 
-    transaction.on_commit(lambda: process_upload.delay(upload_id))
+    enqueue_on_commit(process_upload, upload_id, on_failure=lambda exc: _note_not_queued(upload_id, exc))
     return upload
 
 
