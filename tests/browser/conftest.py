@@ -85,6 +85,10 @@ def logged_in(browser, live_server, django_user_model, screenshot):
 
 
 def wait_for(browser, condition, timeout=30):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout, poll_frequency=0.2).until(condition)
+    # htmx swaps replace elements under our feet: a stale element just means "look again".
+    return WebDriverWait(
+        browser, timeout, poll_frequency=0.2, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    ).until(condition)
