@@ -3,15 +3,11 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from core.tests.factories import (
-    BankAccountFactory,
-    CallSessionFactory,
-    CustomerDetailsFactory,
-    DebtFactory,
-    PaymentFactory,
-    StatementFactory,
-    UploadRowFactory,
-)
+from calls.tests.factories import CallSessionFactory
+from customers.tests.factories import BankAccountFactory, CustomerDetailsFactory
+from debts.tests.factories import DebtFactory, PaymentFactory
+from statements.tests.factories import StatementFactory
+from uploads.tests.factories import UploadRowFactory
 
 pytestmark = pytest.mark.django_db
 

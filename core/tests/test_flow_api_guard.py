@@ -50,7 +50,7 @@ def test_writes_are_refused(flow_alias, sql):
 
 @pytest.mark.django_db(databases=["default", FLOW_API_ALIAS])
 def test_orm_save_with_explicit_alias_is_refused(flow_alias):
-    from core.tests.factories import CustomerFactory
+    from customers.tests.factories import CustomerFactory
 
     customer = CustomerFactory.build()
     with pytest.raises(ReadOnlyDatabaseError):

@@ -5,16 +5,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.tests.factories import (
-    BankAccountFactory,
-    CallSessionFactory,
-    CustomerDetailsFactory,
-    CustomerFactory,
-    DebtFactory,
-    FileUploadFactory,
-    PaymentFactory,
-    UploadRowFactory,
-)
+from calls.tests.factories import CallSessionFactory
+from customers.tests.factories import BankAccountFactory, CustomerDetailsFactory, CustomerFactory
+from debts.tests.factories import DebtFactory, PaymentFactory
+from uploads.tests.factories import FileUploadFactory, UploadRowFactory
 from calls.models import CallStatusUpdate
 from customers.models import Customer
 

@@ -7,29 +7,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from customers.models import BankAccount, Customer
+from customers.tests.factories import BankAccountFactory, CustomerFactory  # noqa: F401  (re-exported for these tests)
 from debts.choices import CommunicationDirection, CommunicationType, DebtStatus, DebtType, PaymentStatus
 from debts.models import CommunicationLog, Debt, Payment
-
-
-class CustomerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Customer
-
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
-    full_name = factory.LazyAttribute(lambda o: f"{o.first_name} {o.last_name}")
-    primary_phone = factory.Sequence(lambda n: f"+25677{n % 10_000_000:07d}")
-
-
-class BankAccountFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = BankAccount
-
-    customer = factory.SubFactory(CustomerFactory)
-    account_type = "savings"
-    account_number = factory.Sequence(lambda n: f"00{n:010d}")
-    account_number_last4 = factory.LazyAttribute(lambda o: o.account_number[-4:])
 
 
 class DebtFactory(factory.django.DjangoModelFactory):

@@ -80,7 +80,7 @@ def test_large_statement_chart_is_sampled_but_keeps_the_breaks(monkeypatch):
 
 def test_blank_filters_from_the_page_form_mean_any(client, ops_admin):
     """The page's filter form submits every field; blanks must not empty the list."""
-    from core.tests.factories import StatementFactory
+    from statements.tests.factories import StatementFactory
 
     StatementFactory(acc_prvdr_code="UMTN", status="VERIFIED")
     StatementFactory(acc_prvdr_code="UATL", status="FLAGGED")

@@ -17,7 +17,7 @@ def test_login_and_admin_index(logged_in, live_server, screenshot):
 
 
 def test_customer_changelist_search(logged_in, live_server, screenshot):
-    from core.tests.factories import CustomerFactory
+    from customers.tests.factories import CustomerFactory
 
     CustomerFactory(full_name="Nakato Sarah", primary_phone="+256706015809")
     CustomerFactory(full_name="Okello James", primary_phone="+256772000111")

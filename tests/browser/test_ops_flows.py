@@ -65,7 +65,8 @@ def test_upload_a_statement_see_it_flagged_and_filter_by_provider(logged_in, liv
 def test_dashboard_call_now_on_the_simulator(logged_in, live_server, screenshot, settings):
     settings.TELEPHONY_PROVIDER = "simulator"
     settings.CALLING_HOURS = "00:00-23:59"
-    from core.tests.factories import CustomerFactory, DebtFactory
+    from customers.tests.factories import CustomerFactory
+    from debts.tests.factories import DebtFactory
     from django.utils import timezone
 
     customer = CustomerFactory(full_name="Nakato Sarah", primary_phone="+256706015809", first_uploaded_at=timezone.now())
