@@ -2,9 +2,12 @@
 MariaDB, a fake Exotel over HTTP, callbacks into our live server.
 
 loan-book upload → customers and debts → batch calls on Exotel → webhooks →
-communication logs; every count checked at the end.
+communication logs; statement upload → verification → enrichment → unified
+view (seed 000's SQL, unchanged); every count checked at the end.
 """
 import csv
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -80,3 +83,59 @@ def test_loan_book_to_calls_to_communication_logs(ops_client, celery_worker, fak
     assert logs.count() == 6
     assert set(logs.values_list("communication_type", "direction", "duration_seconds")) == {("CALL", "outbound", 61)}
     assert Customer.objects.filter(last_contact_date__isnull=False).count() == 6
+
+
+SEED_000_SQL = """
+SELECT
+    run_id, acc_number, status, verification_status,
+    borrower_biz_name, tot_loans, tot_default_loans, risk_category, current_fa_limit, borrower_status,
+    duplicate_count, quality_issues_count
+FROM unified_statements
+WHERE status IN ('FLAGGED', 'VERIFICATION_FAILED')
+    AND cust_id IS NOT NULL
+ORDER BY tot_default_loans DESC, risk_category DESC
+LIMIT 20
+"""
+
+
+def test_statements_to_verification_to_enrichment_to_unified_view(ops_client, celery_worker, tmp_path):
+    from django.conf import settings
+    from django.db import connection
+
+    from customers.models import CustomerDetails
+    from statements.models import Statement, StatementImport
+
+    samples = Path(settings.BASE_DIR) / "fixtures" / "statements" / "samples"
+    for run_id, name, defaults in (("68e92f3cbd39c", "Mukasa Hardware", 3), ("68e92f3cbd40a", "Akello Traders", 0)):
+        CustomerDetails.objects.create(
+            run_id=run_id, acc_prvdr_code="UATL", acc_number="701234567", cust_id=f"UFLW-{run_id[-4:]}", borrower_id=500 + defaults,
+            borrower_biz_name=name, tot_loans=12, tot_default_loans=defaults, risk_category="high" if defaults else "low",
+            current_fa_limit=Decimal("3000000"), borrower_status="enabled", current_rm_name="Ebran Bright", source="csv",
+        )
+
+    jobs = []
+    for run_id, name in (("68e92f3cbd39c", "airtel_f1_tampered_edited_balance.pdf"), ("68e92f3cbd40a", "airtel_f1_genuine.pdf"),
+                         ("", "bad_truncated.pdf")):
+        with (samples / name).open("rb") as handle:
+            response = ops_client.post(reverse("api:statement-list"), {"files": [handle], "run_id": run_id}, format="multipart")
+        assert response.status_code == 202, response.content
+        jobs.append(response.json()["id"])
+
+    wait_until(
+        lambda: StatementImport.objects.filter(pk__in=jobs, status__in=["completed", "completed_with_errors", "failed"]).count() == 3,
+        message="the worker to finish the three import jobs",
+    )
+    assert Statement.objects.count() == 3
+    flagged = Statement.objects.get(run_id="68e92f3cbd39c")
+    assert flagged.status == "FLAGGED" and flagged.summary.balance_match == "Failed"
+    assert flagged.cust_id == "UFLW-d39c" and flagged.customer_details.borrower_biz_name == "Mukasa Hardware"
+    genuine = Statement.objects.get(run_id="68e92f3cbd40a")
+    assert genuine.status == "VERIFIED" and genuine.summary.verification_status == "PASS"
+    broken = Statement.objects.get(file_name="bad_truncated.pdf")
+    assert broken.status == "IMPORT_FAILED" and broken.failure_reason
+    assert not broken.raw_transactions.exists()
+
+    with connection.cursor() as cursor:
+        cursor.execute(SEED_000_SQL)
+        rows = cursor.fetchall()
+    assert [(r[0], r[2], r[4], r[6]) for r in rows] == [("68e92f3cbd39c", "FLAGGED", "Mukasa Hardware", 3)]
