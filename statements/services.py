@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.bulk import bulk_insert
 from statements import engine
 from statements.choices import StatementFormat, StatementStatus
 from statements.engine.cleaning import parse_header_date
@@ -230,70 +231,69 @@ def _raw_cell(raw: dict, keys: tuple[str, ...]) -> str:
 
 def _bulk_raw(statement: Statement, txns: list[RawTxn]) -> dict[int, int]:
     """Insert the raw rows; returns row_number -> id."""
-    common = {"statement": statement, "acc_prvdr_code": statement.acc_prvdr_code, "acc_number": statement.acc_number, "run_id": statement.run_id}
+    common = {"statement_id": statement.pk, "acc_prvdr_code": statement.acc_prvdr_code, "acc_number": statement.acc_number,
+              "run_id": statement.run_id}
     rows = []
     for t in txns:
         extra = dict(t.extra)
         if t.quality_notes:
             extra["quality_notes"] = t.quality_notes
-        rows.append(
-            RawTransaction(
-                **common,
-                row_number=t.row_no,
-                page_number=t.page,
-                txn_id=_cut(t.txn_id, 100),
-                txn_date=_aware(t.txn_date),
-                txn_type=_cut(t.txn_type, 100),
-                description=t.description,
-                from_acc=_cut(t.from_acc, 100),
-                to_acc=_cut(t.to_acc, 100),
-                status=_cut(t.status, 50),
-                direction=t.direction,
-                amount=t.amount,
-                fee=t.fee,
-                balance=t.balance,
-                raw_date=_raw_cell(t.raw, _RAW_DATE),
-                raw_amount=_raw_cell(t.raw, _RAW_AMOUNT),
-                raw_fee=_raw_cell(t.raw, ("Fee",)),
-                raw_balance=_raw_cell(t.raw, _RAW_BALANCE),
-                has_quality_issue=t.has_quality_issue,
-                extra=extra,
-            )
-        )
-    created = RawTransaction.objects.bulk_create(rows, batch_size=BATCH_SIZE)
-    if created and all(r.pk for r in created):
-        return {r.row_number: r.pk for r in created}
+        rows.append({
+            **common,
+            "row_number": t.row_no,
+            "page_number": t.page,
+            "txn_id": _cut(t.txn_id, 100),
+            "txn_date": _aware(t.txn_date),
+            "txn_type": _cut(t.txn_type, 100),
+            "description": t.description or "",
+            "from_acc": _cut(t.from_acc, 100),
+            "to_acc": _cut(t.to_acc, 100),
+            "status": _cut(t.status, 50),
+            "direction": t.direction or "",
+            "amount": t.amount,
+            "fee": t.fee,
+            "balance": t.balance,
+            "raw_date": _raw_cell(t.raw, _RAW_DATE),
+            "raw_amount": _raw_cell(t.raw, _RAW_AMOUNT),
+            "raw_fee": _raw_cell(t.raw, ("Fee",)),
+            "raw_balance": _raw_cell(t.raw, _RAW_BALANCE),
+            "has_quality_issue": bool(t.has_quality_issue),
+            "extra": extra,
+        })
+    bulk_insert(RawTransaction, rows, batch_size=BATCH_SIZE)
     return dict(RawTransaction.objects.filter(statement=statement).values_list("row_number", "id"))
 
 
 def _write_verification(statement: Statement, result: StatementResult, raw_ids: dict[int, int]) -> None:
     """Processed rows, summary and the statement's outcome (inside the caller's transaction)."""
     common = {"statement": statement, "acc_prvdr_code": statement.acc_prvdr_code, "acc_number": statement.acc_number, "run_id": statement.run_id}
+    fast = {"statement_id": statement.pk, "acc_prvdr_code": statement.acc_prvdr_code, "acc_number": statement.acc_number,
+            "run_id": statement.run_id}
     rows = [
-        ProcessedTransaction(
-            **common,
-            raw_id=raw_ids.get(p.raw.row_no),
-            sequence=p.seq,
-            txn_id=_cut(p.raw.txn_id, 100),
-            txn_date=_aware(p.raw.txn_date),
-            txn_type=_cut(p.raw.txn_type, 100),
-            description=p.raw.description,
-            status=_cut(p.raw.status, 50),
-            direction=p.direction,
-            amount=p.amount,
-            fee=p.raw.fee,
-            balance=p.raw.balance,
-            calculated_running_balance=p.calculated_balance,
-            balance_diff=p.balance_diff,
-            implicit_charge=p.implicit_charge,
-            is_duplicate=p.is_duplicate,
-            is_special=p.is_special,
-            special_type=_cut(p.special_type, 64),
-            has_quality_issue=p.raw.has_quality_issue,
-        )
+        {
+            **fast,
+            "raw_id": raw_ids.get(p.raw.row_no),
+            "sequence": p.seq,
+            "txn_id": _cut(p.raw.txn_id, 100),
+            "txn_date": _aware(p.raw.txn_date),
+            "txn_type": _cut(p.raw.txn_type, 100),
+            "description": p.raw.description or "",
+            "status": _cut(p.raw.status, 50),
+            "direction": p.direction or "",
+            "amount": p.amount,
+            "fee": p.raw.fee,
+            "balance": p.raw.balance,
+            "calculated_running_balance": p.calculated_balance,
+            "balance_diff": p.balance_diff,
+            "implicit_charge": p.implicit_charge,
+            "is_duplicate": bool(p.is_duplicate),
+            "is_special": bool(p.is_special),
+            "special_type": _cut(p.special_type, 64),
+            "has_quality_issue": bool(p.raw.has_quality_issue),
+        }
         for p in result.transactions
     ]
-    ProcessedTransaction.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    bulk_insert(ProcessedTransaction, rows, batch_size=BATCH_SIZE)
     s = result.summary
     StatementSummary.objects.create(
         **common,

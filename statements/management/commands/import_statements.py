@@ -72,6 +72,9 @@ def collect_files(paths: list[str]) -> list[Path]:
 
 class Command(BaseCommand):
     help = "Import statement files (or folders of them) as one import job, in parallel processes."
+    # Run often from cron and scripts: the full system checks (every model,
+    # URL and admin) add start-up time and check nothing this command needs.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
