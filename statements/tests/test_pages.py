@@ -90,3 +90,17 @@ def test_blank_filters_from_the_page_form_mean_any(client, ops_admin):
     assert response.status_code == 200
     assert "is not one of the available choices" not in response.content.decode()
     assert response.context["page"].paginator.count == 1
+
+
+def test_detail_page_shows_the_transaction_span_when_the_file_states_no_period(client, ops_admin, settings):
+    """MTN exports carry no statement period: the page shows the first and last transaction dates instead of '? – ?'."""
+    from pathlib import Path
+
+    from statements.services import statement_import_file
+
+    sample = Path(settings.BASE_DIR) / "fixtures" / "statements" / "samples" / "mtn_export.xlsx"
+    statement = statement_import_file(path=sample, file_name=sample.name, acc_number="772123456").statement
+    client.force_login(ops_admin)
+    html = client.get(f"/statements/{statement.pk}/").content.decode()
+    assert "? – ?" not in html
+    assert "(first and last transaction)" in html
