@@ -260,26 +260,37 @@ def _enrich(statement_id: int) -> bool:
 @transaction.atomic
 def statement_import_job_record(*, job_id: int, outcome: FileOutcome) -> StatementImport:
     """Record one file's outcome on the job and move its counters."""
+    return statement_import_job_record_many(job_id=job_id, outcomes=[outcome])
+
+
+@transaction.atomic
+def statement_import_job_record_many(*, job_id: int, outcomes: Sequence[FileOutcome]) -> StatementImport:
+    """Record several files' outcomes with one locked read and one write of
+    the job (the import command batches them so its workers never wait)."""
     job = StatementImport.objects.select_for_update().get(pk=job_id)
-    entry = job.results[outcome.index]
-    if entry.get("outcome") != PENDING:
-        return job  # already recorded (a redelivered task)
-    if job.trigger == ImportTrigger.INBOX and entry.get("path"):
-        outcome.moved_to = _inbox_file_done(Path(entry["path"]), failed=outcome.outcome == FAILED)
-        entry["path"] = outcome.moved_to or entry["path"]
-    job.results[outcome.index] = outcome.as_result(entry)
-    job.processed_files += 1
-    if outcome.outcome == IMPORTED:
-        job.imported_count += 1
-    elif outcome.outcome == DUPLICATE:
-        job.duplicate_count += 1
-    else:
-        job.failed_count += 1
+    staged = []
+    for outcome in outcomes:
+        entry = job.results[outcome.index]
+        if entry.get("outcome") != PENDING:
+            continue  # already recorded (a redelivered task)
+        if job.trigger == ImportTrigger.INBOX and entry.get("path"):
+            outcome.moved_to = _inbox_file_done(Path(entry["path"]), failed=outcome.outcome == FAILED)
+            entry["path"] = outcome.moved_to or entry["path"]
+        job.results[outcome.index] = outcome.as_result(entry)
+        job.processed_files += 1
+        if outcome.outcome == IMPORTED:
+            job.imported_count += 1
+        elif outcome.outcome == DUPLICATE:
+            job.duplicate_count += 1
+        else:
+            job.failed_count += 1
+        if entry.get("storage_name") and outcome.outcome != FAILED:
+            # The engine keeps its own copy on the statement; a failed file's
+            # staged copy stays for whoever investigates it.
+            staged.append(entry["storage_name"])
     job.save(update_fields=["results", "processed_files", "imported_count", "duplicate_count", "failed_count", "updated_at"])
-    if entry.get("storage_name") and outcome.outcome != FAILED:
-        # The engine keeps its own copy on the statement; a failed file's
-        # staged copy stays for whoever investigates it.
-        transaction.on_commit(lambda name=entry["storage_name"]: default_storage.delete(name))
+    for name in staged:
+        transaction.on_commit(lambda name=name: default_storage.delete(name))
     return job
 
 

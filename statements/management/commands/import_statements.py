@@ -111,15 +111,28 @@ class Command(BaseCommand):
         )
         imports.statement_import_job_start(job_id=job.pk)
         counts: Counter = Counter()
+        unrecorded: list = []
+        last_flush = time.monotonic()
         try:
             with self._progress(len(files), options["no_progress"]) as bar:
                 for outcome in self._outcomes(job.pk, imports.pending_indexes(job), workers):
-                    imports.statement_import_job_record(job_id=job.pk, outcome=outcome)
+                    unrecorded.append(outcome)
+                    # Outcomes are written to the job in small batches: one
+                    # locked update per half second instead of one per file
+                    # keeps this process from slowing the workers down.
+                    if time.monotonic() - last_flush >= 0.5:
+                        imports.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
+                        unrecorded, last_flush = [], time.monotonic()
                     counts[outcome.outcome] += 1
                     if outcome.outcome == imports.FAILED:
                         self._say(bar, f"FAILED    {outcome.file_name}: {outcome.error}")
                     bar.update(1)
+            if unrecorded:
+                imports.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
+                unrecorded = []
         except BaseException as exc:
+            if unrecorded:
+                imports.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
             imports.statement_import_job_finish(job_id=job.pk, error=f"interrupted: {type(exc).__name__}: {exc}")
             raise
         job = imports.statement_import_job_finish(job_id=job.pk)
