@@ -40,33 +40,12 @@ DEFAULT_DB = "bench_customer_details_enrich"
 os.environ.setdefault("DATABASE_URL", f"mysql://root@127.0.0.1:3306/{DEFAULT_DB}")
 os.environ.setdefault("FLOW_API_DATABASE_URL", f"mysql://root@127.0.0.1:3306/{DEFAULT_DB}_flow_api")
 
+from fixtures.flow_api.loader import raw_connection, sql_statements  # noqa: E402
+
 MAX_CORE_QUERIES = 50
 PATHS = ["direct-lead", "direct-reassess", "cs-lead", "cs-reassess", "no-cust", "no-borrower", "missing-rm", "unknown"]
 RMS = [(9001, "Ebran", None, "Bright"), (9002, "Grace", "Nakato", "Akello"), (9003, "Peter", None, "Okello")]
 NAMES = ["Mukasa", "Okoth", "Namuli", "Wasswa", "Apio", "Kato", "Nabirye", "Achieng", "Ssemanda", "Auma"]
-
-
-def sql_statements(path: Path) -> list[str]:
-    """The statements of a .sql file (as customers/tests/details/conftest.py splits them)."""
-    lines = [line for line in path.read_text().splitlines() if not line.strip().startswith("--")]
-    return [stmt.strip() for stmt in "\n".join(lines).split(";\n") if stmt.strip().rstrip(";").strip()]
-
-
-def raw_connection(settings_dict: dict, database: str | None = None):
-    import MySQLdb
-
-    kwargs = {
-        "host": settings_dict.get("HOST") or "127.0.0.1",
-        "user": settings_dict.get("USER") or "root",
-        "passwd": settings_dict.get("PASSWORD") or "",
-        "charset": "utf8mb4",
-        "autocommit": True,
-    }
-    if settings_dict.get("PORT"):
-        kwargs["port"] = int(settings_dict["PORT"])
-    if database:
-        kwargs["db"] = database
-    return MySQLdb.connect(**kwargs)
 
 
 def core_rows(count: int, seed: int = 1) -> tuple[dict[str, list[tuple]], list[str]]:

@@ -21,32 +21,10 @@ from django.conf import settings as django_settings
 from django.db import connections
 
 from core.routers import FLOW_API_ALIAS
+from fixtures.flow_api.loader import raw_connection, sql_statements
 
 FIXTURES = Path(django_settings.BASE_DIR) / "fixtures"
 FLOW_API_FIXTURES = FIXTURES / "flow_api"
-
-
-def sql_statements(path: Path) -> list[str]:
-    """The statements of a .sql file (no procedures: split on ';' at line ends)."""
-    lines = [line for line in path.read_text().splitlines() if not line.strip().startswith("--")]
-    return [stmt.strip() for stmt in "\n".join(lines).split(";\n") if stmt.strip().rstrip(";").strip()]
-
-
-def raw_connection(settings_dict: dict, database: str | None = None):
-    import MySQLdb
-
-    kwargs = {
-        "host": settings_dict.get("HOST") or "127.0.0.1",
-        "user": settings_dict.get("USER") or "root",
-        "passwd": settings_dict.get("PASSWORD") or "",
-        "charset": "utf8mb4",
-        "autocommit": True,
-    }
-    if settings_dict.get("PORT"):
-        kwargs["port"] = int(settings_dict["PORT"])
-    if database:
-        kwargs["db"] = database
-    return MySQLdb.connect(**kwargs)
 
 
 def load_flow_api(settings_dict: dict, name: str, files=("schema.sql", "sample_rows.sql")) -> None:
