@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_stmt_ops")
-MYSQL_URL = os.environ.get("MYSQL_URL", "mysql://root@127.0.0.1:3306")
+from _db import MYSQL_URL, mysql_admin  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def rss_kib() -> int:
@@ -32,18 +32,6 @@ def rss_kib() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def mysql_admin(sql: str) -> None:
-    import MySQLdb
-    from urllib.parse import urlparse
-
-    url = urlparse(MYSQL_URL)
-    conn = MySQLdb.connect(host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root", passwd=url.password or "")
-    try:
-        conn.cursor().execute(sql)
-    finally:
-        conn.close()
 
 
 def setup_django() -> None:

@@ -25,20 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_stmt_import")
-MYSQL_URL = os.environ.get("MYSQL_URL", "mysql://root@127.0.0.1:3306")
-
-
-def mysql_admin(sql: str) -> None:
-    from urllib.parse import urlparse
-
-    import MySQLdb
-
-    url = urlparse(MYSQL_URL)
-    conn = MySQLdb.connect(host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root", passwd=url.password or "")
-    try:
-        conn.cursor().execute(sql)
-    finally:
-        conn.close()
+from _db import MYSQL_URL, mysql_admin  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def generate(folder: Path, files: int, rows: int) -> float:
