@@ -37,7 +37,10 @@ class Command(BaseCommand):
         try:
             result = check_path(path, provider=options["provider"], acc_number=options["acc_number"], password=options["password"])
         except StatementError as exc:
-            raise CommandError(f"{path}: {exc} [{exc.code}]") from None
+            message = str(exc)
+            # Some errors already start with the file's name; don't say it twice.
+            prefix = "" if message.startswith(str(path)) else f"{path}: "
+            raise CommandError(f"{prefix}{message} [{exc.code}]") from None
         if options["json"]:
             self.stdout.write(json.dumps(result_dict(result), ensure_ascii=False, indent=1))
             return
