@@ -23,6 +23,11 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (OperationalError, ConnectionEr
 
 def enqueue(task, *args, on_failure: Callable[[BaseException], None] | None = None, **kwargs) -> bool:
     """Send ``task`` now; return False (and call ``on_failure``) if the broker is unreachable."""
+    if task.app.conf.task_always_eager:
+        # No broker: the task runs here and now, and its own errors must
+        # surface as themselves, not as "queue unavailable".
+        task.apply_async(args=args, kwargs=kwargs or None)
+        return True
     try:
         task.apply_async(args=args, kwargs=kwargs or None)
     except BROKER_ERRORS as exc:

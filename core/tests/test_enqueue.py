@@ -33,3 +33,13 @@ def test_broker_down_is_reported_not_raised(settings, caplog):
 
 def test_eager_mode_runs_the_task_and_lets_its_errors_through(settings):
     assert enqueue(noop, 2) is True
+
+
+@shared_task(name="core.tests.times_out")
+def times_out():
+    raise TimeoutError("the telephony provider did not answer")
+
+
+def test_eager_task_errors_are_not_mistaken_for_a_broker_outage():
+    with pytest.raises(TimeoutError, match="did not answer"):
+        enqueue(times_out)
