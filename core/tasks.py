@@ -6,12 +6,17 @@ already saved: the failure is logged, ``on_failure`` can note it on the row,
 and the scheduled "resume stalled work" tasks queue it again once the broker
 is back. The request that recorded the work still succeeds — the work is
 late, never lost.
+
+Services name the task they queue (``enqueue_task("calls.tasks.dispatch_call",
+session_id)``) instead of importing it, so an app's ``tasks.py`` imports its
+services and never the reverse.
 """
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
+from celery import current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -41,3 +46,42 @@ def enqueue(task, *args, on_failure: Callable[[BaseException], None] | None = No
 def enqueue_on_commit(task, *args, on_failure: Callable[[BaseException], None] | None = None, **kwargs) -> None:
     """``enqueue`` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(task, *args, on_failure=on_failure, **kwargs))
+
+
+def registered_task(name: str) -> Any:
+    """The task registered as ``name`` in the current Celery app.
+
+    Looked up in the app's registry rather than sent with ``send_task`` so
+    eager mode (no broker) still runs it in-process. A web process never
+    runs the worker's autodiscovery, so a task whose module nobody imported
+    yet is found by importing every app's ``tasks`` module once.
+    """
+    app = current_app
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    try:
+        return app.tasks[name]
+    except KeyError:
+        raise LookupError(f"no Celery task is registered as {name!r}") from None
+
+
+def enqueue_task(
+    name: str,
+    *args: Any,
+    on_commit: bool = True,
+    on_failure: Callable[[BaseException], None] | None = None,
+    **kwargs: Any,
+) -> bool | None:
+    """Queue the task registered as ``name`` with ``args``/``kwargs``.
+
+    With ``on_commit`` (the default) it is sent once the current transaction
+    commits (at once outside one) and None is returned; otherwise it is sent
+    now and the result of ``enqueue`` is returned. Broker outages are handled
+    as ``enqueue`` handles them. The name is resolved here, before any
+    commit, so a misspelt one raises ``LookupError`` in the caller.
+    """
+    task = registered_task(name)
+    if on_commit:
+        transaction.on_commit(lambda: enqueue(task, *args, on_failure=on_failure, **kwargs))
+        return None
+    return enqueue(task, *args, on_failure=on_failure, **kwargs)

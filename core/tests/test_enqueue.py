@@ -2,7 +2,7 @@
 import pytest
 from celery import shared_task
 
-from core.tasks import enqueue
+from core.tasks import enqueue, enqueue_task
 from tests.e2e.conftest import _reset_pools
 
 
@@ -43,3 +43,18 @@ def times_out():
 def test_eager_task_errors_are_not_mistaken_for_a_broker_outage():
     with pytest.raises(TimeoutError, match="did not answer"):
         enqueue(times_out)
+
+
+def test_a_task_is_queued_by_its_registered_name():
+    assert enqueue_task("core.tests.noop", 3, on_commit=False) is True
+
+
+def test_queued_by_name_after_commit(django_capture_on_commit_callbacks, db):
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert enqueue_task("core.tests.noop", 4) is None
+    assert len(callbacks) == 1
+
+
+def test_an_unknown_task_name_fails_in_the_caller():
+    with pytest.raises(LookupError, match="no.such.task"):
+        enqueue_task("no.such.task", on_commit=False)
