@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "debts",
     "uploads",
     "calls",
+    "demo",
     # Last on purpose: its post_migrate handler builds the role groups and
     # needs every other app's permissions to exist already.
     "core",

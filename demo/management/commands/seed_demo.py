@@ -1,5 +1,7 @@
 """Fill the database with a realistic demo, through the same services ops use.
 
+It lives in the ``demo`` app, above every other app, because it calls all of them.
+
 Idempotent: every step first looks for what it would create, so running it
 again adds nothing. Demo files live in ``fixtures/``.
 """
@@ -13,6 +15,20 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+
+from calls.models import CallSession
+from calls.services import CallNotAllowed, call_session_create
+from core.roles import sync_roles
+from customers.details_csv import customer_details_import_csv
+from customers.models import Customer
+from customers.services import bank_account_create, customer_create
+from debts.choices import CommunicationType, PaymentStatus
+from debts.models import CommunicationLog, Debt
+from debts.services import communication_log_create, debt_create, debts_update_delinquency, payment_create, promise_create
+from statements.imports import statement_import_job_create
+from statements.models import Statement
+from uploads.models import FileUpload
+from uploads.services import file_upload_create
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 DEMO_LOAN_BOOK = FIXTURES / "loan_books" / "demo.csv"
@@ -53,8 +69,6 @@ class Command(BaseCommand):
     help = "Load a realistic demo: customers, debts and payments, statements, a loan-book upload, calls. Idempotent."
 
     def handle(self, *args, **options):
-        from core.roles import sync_roles
-
         sync_roles()
         steps = [
             ("customer details", self._customer_details),
@@ -71,15 +85,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def _customer_details(self) -> str:
-        from customers.details_csv import customer_details_import_csv
-
         report = customer_details_import_csv(path=DEMO_DETAILS)
         return f"{report.rows_read} rows read from {DEMO_DETAILS.name}: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged"
 
     def _loan_book(self) -> str:
-        from uploads.models import FileUpload
-        from uploads.services import file_upload_create
-
         sha = _sha256(DEMO_LOAN_BOOK)
         existing = FileUpload.objects.filter(sha256=sha).order_by("id").first()
         if existing:
@@ -90,12 +99,6 @@ class Command(BaseCommand):
         return f"upload #{upload.pk} {upload.status}: {upload.success_records} rows in, {upload.failed_records} failed"
 
     def _profiles(self) -> str:
-        from customers.models import Customer
-        from customers.services import bank_account_create, customer_create
-        from debts.choices import PaymentStatus
-        from debts.models import Debt
-        from debts.services import debt_create, payment_create
-
         created = 0
         for index, profile in enumerate(PROFILES, start=1):
             data = dict(profile)
@@ -121,10 +124,6 @@ class Command(BaseCommand):
         return f"{created} created, {len(PROFILES) - created} already there"
 
     def _contacts(self) -> str:
-        from debts.choices import CommunicationType
-        from debts.models import CommunicationLog, Debt
-        from debts.services import communication_log_create, promise_create
-
         debt = Debt.objects.filter(loan_id="DEMO-LOAN-003").first()
         if debt is None:
             return "skipped (no demo debt)"
@@ -144,9 +143,6 @@ class Command(BaseCommand):
         return f"2 contacts (#{sms.pk}, #{visit.pk}) and a promise to pay"
 
     def _statements(self) -> str:
-        from statements.imports import statement_import_job_create
-        from statements.models import Statement
-
         samples = FIXTURES / "statements" / "samples"
         missing = [samples / name for name in DEMO_STATEMENTS if (samples / name).exists()]
         missing = [p for p in missing if not Statement.objects.filter(file_sha256=_sha256(p)).exists()]
@@ -157,10 +153,6 @@ class Command(BaseCommand):
         return f"import job #{job.pk} {job.status}: {job.imported_count} imported, {job.failed_count} failed"
 
     def _calls(self) -> str:
-        from calls.models import CallSession
-        from calls.services import CallNotAllowed, call_session_create
-        from debts.models import Debt
-
         if CallSession.objects.exists():
             return "already there"
         placed = 0
@@ -173,8 +165,6 @@ class Command(BaseCommand):
         return f"{placed} calls placed on the {settings.TELEPHONY_PROVIDER}"
 
     def _delinquency(self) -> str:
-        from debts.services import debts_update_delinquency
-
         result = debts_update_delinquency()
         return (f"{result.debts_scanned} debts scanned, {result.days_past_due_changed} days-past-due changed, "
                 f"{result.moved_to_defaulted} moved to DEFAULTED")
