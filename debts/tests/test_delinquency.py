@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from debts import services, tasks
@@ -124,7 +125,5 @@ def test_the_command_prints_a_summary_and_the_task_runs_the_same_service():
 
 
 def test_the_command_refuses_a_bad_date():
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="--today"):
         call_command("update_delinquency", "--today", "31/03/2026")

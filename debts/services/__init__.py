@@ -1,0 +1,67 @@
+"""Writes to debts, payments, communication logs and promises.
+
+Every path that moves money or records a contact (admin, API, tasks,
+commands) calls a function here. The package is split by what is written:
+
+* ``debts``: creating and editing debts, status changes, settlement, write-off;
+* ``payments``: recording, completing, failing, refunding payments (the
+  money rules are in that module's docstring);
+* ``contacts``: communication logs;
+* ``promises``: promises to pay and how they are judged;
+* ``delinquency``: the nightly days-past-due and default run.
+
+The status rules themselves (which move is allowed, what a balance change
+does to the status) live in ``debts.rules``. Errors a user can fix raise
+``django.core.exceptions.ValidationError`` with a message naming the field;
+admin and API show it as is. Callers import from here
+(``from debts import services``), not from the modules.
+"""
+from __future__ import annotations
+
+from debts.rules import FINAL_STATUSES, OPEN_STATUSES, TRANSITIONS
+from debts.services.contacts import COMMUNICATION_LOG_EDITABLE, communication_log_create, communication_log_update
+from debts.services.debts import (
+    DEBT_EDITABLE_FIELDS,
+    debt_change_status,
+    debt_create,
+    debt_settle,
+    debt_update,
+    debt_write_off,
+)
+from debts.services.delinquency import DaysSince, DelinquencyResult, debts_update_delinquency
+from debts.services.payments import (
+    PAYMENT_EDITABLE_WHILE_PENDING,
+    payment_complete,
+    payment_create,
+    payment_fail,
+    payment_refund,
+    payment_update,
+)
+from debts.services.promises import promise_create, promise_update, promises_evaluate
+
+__all__ = [
+    "COMMUNICATION_LOG_EDITABLE",
+    "DEBT_EDITABLE_FIELDS",
+    "FINAL_STATUSES",
+    "OPEN_STATUSES",
+    "PAYMENT_EDITABLE_WHILE_PENDING",
+    "TRANSITIONS",
+    "DaysSince",
+    "DelinquencyResult",
+    "communication_log_create",
+    "communication_log_update",
+    "debt_change_status",
+    "debt_create",
+    "debt_settle",
+    "debt_update",
+    "debt_write_off",
+    "debts_update_delinquency",
+    "payment_complete",
+    "payment_create",
+    "payment_fail",
+    "payment_refund",
+    "payment_update",
+    "promise_create",
+    "promise_update",
+    "promises_evaluate",
+]
