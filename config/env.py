@@ -7,7 +7,6 @@ at start instead of at the first request that needs the value.
 from __future__ import annotations
 
 import os
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,14 +43,6 @@ def get_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}")
     return number
-
-
-def get_decimal(name: str, default: str) -> Decimal:
-    value = os.environ.get(name, default)
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a decimal number") from None
 
 
 def get_list(name: str, default: list[str]) -> list[str]:

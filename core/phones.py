@@ -16,7 +16,7 @@ class InvalidPhoneNumber(ValueError):
 
 
 def default_region() -> str:
-    return getattr(settings, "PHONE_DEFAULT_REGION", "UG")
+    return settings.PHONE_DEFAULT_REGION
 
 
 def normalize_phone(raw: str | int | None, region: str | None = None) -> str:
