@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
+import redis
 from django.conf import settings
 
 BUCKET_KEY = "creditdesk:calls:ratelimit"
@@ -128,8 +129,6 @@ _clients: dict[str, object] = {}
 
 
 def _redis_client(url: str):
-    import redis
-
     client = _clients.get(url)
     if client is None:
         client = _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)

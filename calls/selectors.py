@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from calls.choices import FINAL_CALL_STATUSES, CallStatus, DashboardCallState, DashboardPeriod
 from calls.models import CallSession
+from customers.models import Customer
+from debts.models import Debt
 
 # The dashboard's four call states (seed 003: "ready, calling, completed").
 READY, CALLING, COMPLETED, FAILED = (
@@ -85,9 +87,6 @@ def dashboard_customers(
     ``calling`` (scheduled or in progress), ``completed``, ``failed`` (failed,
     busy, no answer or canceled).
     """
-    from customers.models import Customer
-    from debts.models import Debt
-
     latest = _latest_call()
     debts_of = Debt.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
     qs = Customer.objects.annotate(
@@ -173,7 +172,7 @@ def call_charts(*, days: int = 14, now: datetime | None = None, top: int = 6) ->
                 "label": key,
                 "calls": sum(totals[key]),
                 "success_rate": round(100 * sum(wins[key]) / sum(totals[key]), 1) if sum(totals[key]) else None,
-                "data": [round(100 * w / t, 1) if t else None for w, t in zip(wins[key], totals[key])],
+                "data": [round(100 * w / t, 1) if t else None for w, t in zip(wins[key], totals[key], strict=True)],
             }
             for key in busiest
         ]

@@ -4,6 +4,10 @@ Retries of the provider are not Celery retries: a failed attempt moves the
 session's ``scheduled_for`` (Retry-After or backoff) and the task re-enqueues
 itself for that time. The session row is the source of truth, so even a
 lost task is picked up again by ``dispatch_scheduled_calls`` on beat.
+
+The names are explicit because services, the simulator and the beat
+schedule queue these tasks by name (``core.tasks.enqueue_task``), and
+messages already in the queue carry them.
 """
 from __future__ import annotations
 
@@ -16,12 +20,15 @@ from calls import selectors, services
 
 log = logging.getLogger("calls")
 
+# Seconds between the simulator's callbacks, as a real call would space them.
+SIMULATED_CALLBACK_INTERVAL_SECONDS = 8
+
 
 def _eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="calls.tasks.dispatch_call", ignore_result=True)
 def dispatch_call(session_id: int) -> str:
     result = services.call_session_dispatch(session_id=session_id)
     # In eager mode apply_async would run at once and ignore the wait; there
@@ -31,7 +38,7 @@ def dispatch_call(session_id: int) -> str:
     return result.outcome
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="calls.tasks.dispatch_scheduled_calls", ignore_result=True)
 def dispatch_scheduled_calls(limit: int | None = None) -> int:
     """Enqueue the calls that are due (beat, every minute). At most one
     minute's worth of the rate limit per run: more could not go out anyway."""
@@ -42,12 +49,12 @@ def dispatch_scheduled_calls(limit: int | None = None) -> int:
     return len(ids)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="calls.tasks.reconcile_call", ignore_result=True)
 def reconcile_call(session_id: int) -> str:
     return services.call_session_reconcile(session_id=session_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="calls.tasks.reconcile_stuck_calls", ignore_result=True)
 def reconcile_stuck_calls(limit: int = 200) -> dict:
     """Beat: apply stored unknown-CallSid callbacks whose call we now know,
     then ask the provider about calls whose callbacks never came."""
@@ -58,18 +65,8 @@ def reconcile_stuck_calls(limit: int = 200) -> dict:
     return {"unmatched_applied": applied, "stuck": len(ids)}
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="calls.tasks.simulate_call_lifecycle", ignore_result=True)
 def simulate_call_lifecycle(session_id: int, step: int = 0) -> None:
     """The simulator's callbacks, one per step, through the webhook's service."""
-    from calls.models import CallSession
-    from calls.telephony.simulator import simulated_callbacks
-
-    session = CallSession.objects.filter(pk=session_id).only("id", "call_sid", "to_number").first()
-    if session is None or not session.call_sid:
-        return
-    events = simulated_callbacks(session_id=session.pk, call_sid=session.call_sid, customer_number=session.to_number)
-    if step >= len(events):
-        return
-    services.call_callback_receive(payload=events[step], provider="simulator")
-    if step + 1 < len(events):
-        simulate_call_lifecycle.apply_async((session_id, step + 1), countdown=8)
+    if services.call_simulation_play_step(session_id=session_id, step=step):
+        simulate_call_lifecycle.apply_async((session_id, step + 1), countdown=SIMULATED_CALLBACK_INTERVAL_SECONDS)

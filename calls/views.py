@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
@@ -73,6 +74,4 @@ def call_customer(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 def _escape(text: str) -> str:
-    from django.utils.html import escape
-
     return escape(text)

@@ -14,7 +14,8 @@ services and never the reverse.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from celery import current_app
 from django.db import transaction

@@ -28,6 +28,8 @@ from calls.filters import CallSessionFilterSet
 from calls.models import CallSession
 from calls.telephony.exotel import MalformedCallback
 from core.permissions import HasPermission
+from customers.models import Customer
+from debts.models import Debt
 
 log = logging.getLogger("calls.webhook")
 
@@ -80,8 +82,6 @@ class CallSessionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 
 def _batch_targets(values) -> list:
-    from debts.models import Debt
-
     limit = services.MAX_BATCH_SIZE + 1
     if values.get("customers"):
         return [services.CallTarget(customer_id=pk) for pk in dict.fromkeys(values["customers"])][:limit]
@@ -173,8 +173,6 @@ class DashboardCustomerListView(generics.ListAPIView):
     # ModelPermissions reads the model from here: GET needs customers.view_customer.
     @property
     def queryset(self):
-        from customers.models import Customer
-
         return Customer.objects.none()
 
     @extend_schema(

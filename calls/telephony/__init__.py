@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from calls.telephony.base import (  # noqa: F401  (the package's public names)
+from calls.telephony.base import (
     CallDetails,
     PlaceCallRequest,
     PlacedCall,
@@ -19,16 +19,27 @@ from calls.telephony.base import (  # noqa: F401  (the package's public names)
     ProviderUnavailable,
     TelephonyProvider,
 )
+from calls.telephony.exotel import ExotelProvider
+from calls.telephony.simulator import SimulatorProvider
+
+__all__ = [
+    "CallDetails",
+    "PlaceCallRequest",
+    "PlacedCall",
+    "ProviderCallNotFound",
+    "ProviderError",
+    "ProviderRateLimited",
+    "ProviderRejected",
+    "ProviderUnavailable",
+    "TelephonyProvider",
+    "get_provider",
+]
 
 
 def get_provider(name: str | None = None) -> TelephonyProvider:
     name = name or settings.TELEPHONY_PROVIDER
     if name == "exotel":
-        from calls.telephony.exotel import ExotelProvider
-
         return ExotelProvider.from_settings()
     if name == "simulator":
-        from calls.telephony.simulator import SimulatorProvider
-
         return SimulatorProvider()
     raise ValueError(f"unknown telephony provider {name!r}")

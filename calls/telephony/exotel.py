@@ -233,7 +233,7 @@ class ExotelProvider:
         self.http.headers["Accept"] = "application/json"
 
     @classmethod
-    def from_settings(cls) -> "ExotelProvider":
+    def from_settings(cls) -> ExotelProvider:
         return cls(
             base_url=settings.EXOTEL_BASE_URL,
             sid=settings.EXOTEL_SID,

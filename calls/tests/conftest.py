@@ -1,4 +1,5 @@
 import pytest
+import redis
 
 from calls.ratelimit import BUCKET_KEY
 from calls.tests.fake_exotel import API_KEY, API_TOKEN, SID, FakeExotel
@@ -9,8 +10,6 @@ WEBHOOK_TOKEN = "test-webhook-token-5f1c"
 
 @pytest.fixture
 def redis_bucket():
-    import redis
-
     client = redis.Redis.from_url(REDIS_TEST_URL)
     client.delete(BUCKET_KEY)
     yield client

@@ -57,7 +57,8 @@ class FakeExotel:
         self.callback_responses: list[int] = []
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.fake = self  # what each request's handler reads and records into
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -66,7 +67,7 @@ class FakeExotel:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "FakeExotel":
+    def start(self) -> FakeExotel:
         self.thread.start()
         return self
 
@@ -83,90 +84,101 @@ class FakeExotel:
         for t in self._threads:
             t.join(timeout=timeout)
 
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def _auth(self):
-                header = self.headers.get("Authorization", "")
-                if not header.startswith("Basic "):
-                    return None
-                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-                return user, password
-
-            def _send(self, status: int, body, headers: dict | None = None):
-                raw = body if isinstance(body, str) else json.dumps(body)
-                data = raw.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _record(self, form: dict) -> Recorded:
-                parts = urlsplit(self.path)
-                rec = Recorded(self.command, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}, form, self._auth())
-                with fake._lock:
-                    fake.requests.append(rec)
-                return rec
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                rec = self._record(form)
-                if rec.auth != (API_KEY, API_TOKEN):
-                    return self._send(401, {"RestException": {"Status": 401, "Message": "Authentication is required"}})
-                if rec.path != f"/v1/Accounts/{SID}/Calls/connect.json":
-                    return self._send(404, {"RestException": {"Status": 404, "Message": "Not found"}})
-                with fake._lock:
-                    scripted = fake.script.pop(0) if fake.script else None
-                if scripted:
-                    time.sleep(scripted.delay)
-                    if scripted.status != 200:
-                        return self._send(scripted.status, scripted.body or {"RestException": {"Status": scripted.status, "Message": "scripted"}}, scripted.headers)
-                missing = [k for k in ("From", "CallerId") if not form.get(k)]
-                if missing or not (form.get("To") or form.get("Url")):
-                    return self._send(400, {"RestException": {"Status": 400, "Message": f"Missing parameter {missing or 'To/Url'}"}})
-                sid = uuid.uuid4().hex
-                call = {"Sid": sid, "AccountSid": SID, "From": form["From"], "To": form.get("To", ""), "Status": "in-progress",
-                        "DateCreated": _exotel_now(), "Direction": "outbound-api", "PhoneNumberSid": form["CallerId"]}
-                with fake._lock:
-                    fake.calls[sid] = dict(call, Status="queued")
-                if fake.auto_callbacks and form.get("StatusCallback"):
-                    # Started before answering, so a test that got its answer
-                    # can always wait for these callbacks.
-                    t = threading.Thread(target=fake._post_callbacks, args=(form["StatusCallback"], sid, form.get("CustomField", ""), fake.auto_callbacks))
-                    t.start()
-                    with fake._lock:
-                        fake._threads.append(t)
-                self._send(200, {"Call": call})
-
-            def do_GET(self):
-                rec = self._record({})
-                if rec.auth != (API_KEY, API_TOKEN):
-                    return self._send(401, {"RestException": {"Status": 401, "Message": "Authentication is required"}})
-                prefix = f"/v1/Accounts/{SID}/Calls/"
-                if not (rec.path.startswith(prefix) and rec.path.endswith(".json")):
-                    return self._send(404, {"RestException": {"Status": 404, "Message": "Not found"}})
-                sid = rec.path[len(prefix):-5]
-                call = fake.calls.get(sid)
-                if call is None:
-                    return self._send(404, {"RestException": {"Status": 404, "Message": f"Call {sid} not found"}})
-                self._send(200, {"Call": call})
-
-        return Handler
-
     def _post_callbacks(self, url: str, sid: str, custom_field: str, events: list[dict]) -> None:
         time.sleep(0.05)
         for event in events:
             body = {"CallSid": sid, "CustomField": custom_field, "DateUpdated": _exotel_now(), **event}
             response = requests.post(url, data=body, timeout=10)
             self.callback_responses.append(response.status_code)
+
+
+def _error(status: int, message: str) -> dict:
+    return {"RestException": {"Status": status, "Message": message}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One request to the fake: Exotel's Connect API (POST) and call-details API (GET)."""
+
+    @property
+    def fake(self) -> FakeExotel:
+        return self.server.fake
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def _auth(self):
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return None
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        return user, password
+
+    def _send(self, status: int, body, headers: dict | None = None):
+        raw = body if isinstance(body, str) else json.dumps(body)
+        data = raw.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _record(self, form: dict) -> Recorded:
+        parts = urlsplit(self.path)
+        rec = Recorded(self.command, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}, form, self._auth())
+        with self.fake._lock:
+            self.fake.requests.append(rec)
+        return rec
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        rec = self._record(form)
+        if rec.auth != (API_KEY, API_TOKEN):
+            return self._send(401, _error(401, "Authentication is required"))
+        if rec.path != f"/v1/Accounts/{SID}/Calls/connect.json":
+            return self._send(404, _error(404, "Not found"))
+        with self.fake._lock:
+            scripted = self.fake.script.pop(0) if self.fake.script else None
+        if scripted:
+            time.sleep(scripted.delay)
+            if scripted.status != 200:
+                return self._send(scripted.status, scripted.body or _error(scripted.status, "scripted"), scripted.headers)
+        missing = [k for k in ("From", "CallerId") if not form.get(k)]
+        if missing or not (form.get("To") or form.get("Url")):
+            return self._send(400, _error(400, f"Missing parameter {missing or 'To/Url'}"))
+        self._send(200, {"Call": self._connect(form)})
+
+    def _connect(self, form: dict) -> dict:
+        """Place the call: remember it for the call-details API and start its callbacks."""
+        sid = uuid.uuid4().hex
+        call = {"Sid": sid, "AccountSid": SID, "From": form["From"], "To": form.get("To", ""), "Status": "in-progress",
+                "DateCreated": _exotel_now(), "Direction": "outbound-api", "PhoneNumberSid": form["CallerId"]}
+        fake = self.fake
+        with fake._lock:
+            fake.calls[sid] = dict(call, Status="queued")
+        if fake.auto_callbacks and form.get("StatusCallback"):
+            # Started before answering, so a test that got its answer
+            # can always wait for these callbacks.
+            t = threading.Thread(target=fake._post_callbacks, args=(form["StatusCallback"], sid, form.get("CustomField", ""), fake.auto_callbacks))
+            t.start()
+            with fake._lock:
+                fake._threads.append(t)
+        return call
+
+    def do_GET(self):
+        rec = self._record({})
+        if rec.auth != (API_KEY, API_TOKEN):
+            return self._send(401, _error(401, "Authentication is required"))
+        prefix = f"/v1/Accounts/{SID}/Calls/"
+        if not (rec.path.startswith(prefix) and rec.path.endswith(".json")):
+            return self._send(404, _error(404, "Not found"))
+        sid = rec.path[len(prefix):-5]
+        call = self.fake.calls.get(sid)
+        if call is None:
+            return self._send(404, _error(404, f"Call {sid} not found"))
+        self._send(200, {"Call": call})
 
 
 def terminal_callback(call_sid: str, status: str = "completed", *, duration: int = 42, custom_field: str = "", recording: bool = True, date: str = "2026-11-22 10:05:00") -> dict:

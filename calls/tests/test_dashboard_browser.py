@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from calls.tests.factories import CallSessionFactory, DebtFactory
 
@@ -23,9 +27,6 @@ pytestmark = [
 
 @pytest.fixture
 def chrome():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     profile = tempfile.mkdtemp(prefix="cd-calls-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -64,9 +65,6 @@ def test_dashboard_filters_charts_and_call_now(live_server, chrome, agent, clien
     branches = chrome.execute_script("return Chart.getChart('chart-branch').data.datasets.map(d => d.label)")
     assert any(label.startswith("Gulu") for label in branches)
     chrome.save_screenshot(str(ARTIFACTS / "calls-dashboard-01-page.png"))
-
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     Select(chrome.find_element(By.NAME, "status")).select_by_value("ready")
     assert _wait(lambda: "status=ready" in chrome.current_url and len(chrome.find_elements(By.CSS_SELECTOR, "#loan-book tbody tr")) == 1)

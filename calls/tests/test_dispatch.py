@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from calls import services
 from calls.models import CallSession
+from calls.telephony.exotel import ExotelProvider
 from calls.tests.factories import CallSessionFactory, CustomerFactory, DebtFactory
 from calls.tests.fake_exotel import API_KEY, API_TOKEN, Scripted
 
@@ -81,14 +82,12 @@ def test_5xx_backs_off_exponentially_and_gives_up_after_five_tries(fake_exotel):
     assert len(fake_exotel.connect_requests()) == 5
     assert result.outcome == "failed"
     assert session.status == "failed" and "Gave up after 5 attempts" in session.error_message
-    assert len(delays) == 4 and all(b > a for a, b in zip(delays, delays[1:]))  # growing waits
+    assert len(delays) == 4 and all(b > a for a, b in zip(delays, delays[1:], strict=False))  # growing waits
     assert services.call_session_dispatch(session_id=session.pk, now=now).outcome == "skipped"
     assert len(fake_exotel.connect_requests()) == 5
 
 
 def test_timeout_is_retried(fake_exotel, settings):
-    from calls.telephony.exotel import ExotelProvider
-
     session = CallSessionFactory(status="scheduled")
     fake_exotel.script.append(Scripted(200, delay=1.0))
     provider = ExotelProvider.from_settings()

@@ -1,5 +1,7 @@
 """The Exotel client and callback parser against Exotel's documented shapes."""
 import json
+import time
+from email.utils import formatdate
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,6 @@ def _request():
 
 
 def test_retry_after_as_http_date(fake_exotel):
-    from email.utils import formatdate
-    import time
-
     fake_exotel.script.append(Scripted(429, headers={"Retry-After": formatdate(time.time() + 120, usegmt=True)}))
     with pytest.raises(ProviderRateLimited) as exc:
         ExotelProvider.from_settings().place_call(_request())

@@ -6,7 +6,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from calls.ratelimit import BUCKET_KEY, LocalTokenBucket, RedisTokenBucket, get_call_limiter
 from calls.tests.conftest import REDIS_TEST_URL
 

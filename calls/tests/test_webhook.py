@@ -1,11 +1,13 @@
 """Exotel's status callbacks: every status tracked, once, forward only."""
 import logging
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
 
 from calls.models import CallStatusUpdate, UnmatchedCallback
+from calls.tasks import reconcile_stuck_calls
 from calls.tests.factories import CallSessionFactory, DebtFactory
 from calls.tests.fake_exotel import answered_callback, terminal_callback
 from debts.models import CommunicationLog
@@ -55,8 +57,6 @@ def test_multipart_body_is_accepted(client, webhook_path, placed):
 
 
 def test_form_urlencoded_body_is_accepted(client, webhook_path, placed):
-    from urllib.parse import urlencode
-
     response = client.post(webhook_path, data=urlencode(terminal_callback("c0ffee01", "busy")), content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     placed.refresh_from_db()
@@ -92,8 +92,6 @@ def test_unknown_call_sid_is_stored_then_reconciled(client, webhook_path):
     assert stored.call_sid == "feedbeef99" and stored.status == "completed" and stored.payload["ConversationDuration"] == "12"
     # The session learns that sid later (e.g. our connect request stored it late).
     session = CallSessionFactory(status="initiated", call_sid="feedbeef99", initiated_at=timezone.now())
-    from calls.tasks import reconcile_stuck_calls
-
     assert reconcile_stuck_calls()["unmatched_applied"] == 1
     session.refresh_from_db()
     stored.refresh_from_db()
