@@ -1,48 +1,57 @@
+"""The statements app's choices.
+
+Where the statement engine has a word for it, the value is the engine's
+(``statements.engine.vocabulary``): the engine compares and returns those
+members, the model stores them, and they are spelt once. The labels, for
+people, are here. ``test_engine_vocabulary`` checks that every choice set
+and its engine enum hold the same members.
+"""
 from django.db import models
 
 from customers.choices import Provider  # noqa: F401  (re-exported: statements are keyed by provider)
+from statements.engine import vocabulary as engine
 
 
 class StatementFormat(models.TextChoices):
-    UATL_PDF_1 = "uatl_pdf_1", "Airtel PDF format 1"
-    UATL_PDF_2 = "uatl_pdf_2", "Airtel PDF format 2"
-    UATL_CSV_1 = "uatl_csv_1", "Airtel CSV format 1"
-    UATL_CSV_2 = "uatl_csv_2", "Airtel CSV format 2"
-    UMTN_XLSX = "umtn_xlsx", "MTN Excel (xlsx)"
-    UMTN_XLS = "umtn_xls", "MTN Excel (xls)"
-    UMTN_CSV = "umtn_csv", "MTN CSV"
-    UNKNOWN = "unknown", "Unknown"
+    UATL_PDF_1 = engine.StatementFormat.UATL_PDF_1.value, "Airtel PDF format 1"
+    UATL_PDF_2 = engine.StatementFormat.UATL_PDF_2.value, "Airtel PDF format 2"
+    UATL_CSV_1 = engine.StatementFormat.UATL_CSV_1.value, "Airtel CSV format 1"
+    UATL_CSV_2 = engine.StatementFormat.UATL_CSV_2.value, "Airtel CSV format 2"
+    UMTN_XLSX = engine.StatementFormat.UMTN_XLSX.value, "MTN Excel (xlsx)"
+    UMTN_XLS = engine.StatementFormat.UMTN_XLS.value, "MTN Excel (xls)"
+    UMTN_CSV = engine.StatementFormat.UMTN_CSV.value, "MTN CSV"
+    UNKNOWN = engine.StatementFormat.UNKNOWN.value, "Unknown"
 
 
 class StatementStatus(models.TextChoices):
-    IMPORT_FAILED = "IMPORT_FAILED", "Import failed"
-    IMPORTED = "IMPORTED", "Imported"
-    VERIFIED = "VERIFIED", "Verified"
-    VERIFIED_WITH_WARNINGS = "VERIFIED_WITH_WARNINGS", "Verified with warnings"
-    FLAGGED = "FLAGGED", "Flagged"
+    IMPORT_FAILED = engine.StatementStatus.IMPORT_FAILED.value, "Import failed"
+    IMPORTED = engine.StatementStatus.IMPORTED.value, "Imported"
+    VERIFIED = engine.StatementStatus.VERIFIED.value, "Verified"
+    VERIFIED_WITH_WARNINGS = engine.StatementStatus.VERIFIED_WITH_WARNINGS.value, "Verified with warnings"
+    FLAGGED = engine.StatementStatus.FLAGGED.value, "Flagged"
 
 
 class VerificationStatus(models.TextChoices):
-    PASS = "PASS", "Pass"
-    WARNING = "WARNING", "Warning"
-    FAIL = "FAIL", "Fail"
+    PASS = engine.VerificationStatus.PASS.value, "Pass"
+    WARNING = engine.VerificationStatus.WARNING.value, "Warning"
+    FAIL = engine.VerificationStatus.FAIL.value, "Fail"
 
 
 class BalanceMatch(models.TextChoices):
-    SUCCESS = "Success", "Success"
-    FAILED = "Failed", "Failed"
+    SUCCESS = engine.BalanceMatch.SUCCESS.value, "Success"
+    FAILED = engine.BalanceMatch.FAILED.value, "Failed"
 
 
 class TamperingLevel(models.TextChoices):
-    NO_ISSUES = "NO_ISSUES", "No issues"
-    WARNING = "WARNING", "Warning"
-    CRITICAL = "CRITICAL", "Critical"
-    FATAL = "FATAL", "Fatal"
+    NO_ISSUES = engine.TamperingLevel.NO_ISSUES.value, "No issues"
+    WARNING = engine.TamperingLevel.WARNING.value, "Warning"
+    CRITICAL = engine.TamperingLevel.CRITICAL.value, "Critical"
+    FATAL = engine.TamperingLevel.FATAL.value, "Fatal"
 
 
 class Direction(models.TextChoices):
-    CREDIT = "credit", "Credit"
-    DEBIT = "debit", "Debit"
+    CREDIT = engine.Direction.CREDIT.value, "Credit"
+    DEBIT = engine.Direction.DEBIT.value, "Debit"
 
 
 class ImportJobStatus(models.TextChoices):
