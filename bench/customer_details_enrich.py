@@ -167,7 +167,8 @@ def main() -> None:
     from django.db import connection, connections
 
     from core.routers import FLOW_API_ALIAS
-    from customers.models import Customer, CustomerDetails, RelationshipManager
+    from customers.models import Customer, RelationshipManager
+    from details.models import CustomerDetails
     from statements.models import Statement
 
     name = connection.settings_dict["NAME"]

@@ -40,7 +40,7 @@ def main() -> None:
     from django.db import connection
 
     from customer_details_csvgen import write_export
-    from customers.models import CustomerDetails
+    from details.models import CustomerDetails
 
     name = connection.settings_dict["NAME"]
     if not name.startswith("bench"):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "customers",
+    "details",
     "statements",
     "debts",
     "uploads",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 
-APPS_WITH_CHOICES = ("customers", "statements", "debts", "uploads", "calls")
+APPS_WITH_CHOICES = ("customers", "details", "statements", "debts", "uploads", "calls")
 
 
 def enum_name_overrides() -> dict[str, str]:

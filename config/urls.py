@@ -6,6 +6,7 @@ from core.api.views import HealthView
 
 api_v1 = [
     path("", include("customers.api.urls")),
+    path("", include("details.api.urls")),
     path("", include("statements.api.urls")),
     path("", include("debts.api.urls")),
     path("", include("uploads.api.urls")),

@@ -15,7 +15,7 @@ RISK_ANALYST = "Risk analyst"
 READ_ONLY = "Read-only"
 ROLE_NAMES = (OPS_ADMIN, COLLECTIONS_AGENT, RISK_ANALYST, READ_ONLY)
 
-OUR_APPS = ("customers", "statements", "debts", "uploads", "calls")
+OUR_APPS = ("customers", "details", "statements", "debts", "uploads", "calls")
 ADMIN_EXTRA_APPS = ("django_celery_beat",)
 
 

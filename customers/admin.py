@@ -7,7 +7,7 @@ from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from calls.admin_actions import call_customers_now
-from customers import admin_details  # noqa: F401  (registers CustomerDetails and RelationshipManager)
+from customers import admin_relationship_managers  # noqa: F401  (registers RelationshipManager)
 from customers import services
 from customers.forms import BankAccountAdminForm, CustomerAdminForm
 from customers.models import BankAccount, Customer

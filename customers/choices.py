@@ -31,22 +31,3 @@ class Provider(models.TextChoices):
 
     UATL = "UATL", "Airtel Money Uganda"
     UMTN = "UMTN", "MTN Mobile Money Uganda"
-
-
-class EntityType(models.TextChoices):
-    LEAD = "lead", "Lead"
-    REASSESSMENT_RESULT = "reassessment_result", "Reassessment result"
-    CUSTOMER_STATEMENT = "customer_statement", "Customer statement"
-
-
-class DetailsSource(models.TextChoices):
-    CSV = "csv", "CSV export"
-    CORE_DB = "core_db", "Core lending database"
-    MAPPER = "mapper", "mapper.csv"
-    MANUAL = "manual", "Entered by staff"
-
-
-class SyncStatus(models.TextChoices):
-    SYNCED = "synced", "Synced"
-    PENDING = "pending", "Pending (core database unreachable)"
-    NOT_FOUND = "not_found", "Unknown run_id"

@@ -149,8 +149,8 @@ def _run_id_for(file_name: str, hint: str) -> str:
         return ""
     if _UNIQID.match(stem.lower()):
         return stem
-    from customers.mapper import MapperError, mapper_lookup
-    from customers.models import CustomerDetails
+    from details.mapper import MapperError, mapper_lookup
+    from details.models import CustomerDetails
 
     if CustomerDetails.objects.filter(run_id=stem).exists():
         return stem
@@ -165,8 +165,8 @@ def _request_hints(run_id: str) -> tuple[str, str]:
     not carry its account number (STATEMENT_FORMATS.md)."""
     if not run_id:
         return "", ""
-    from customers.mapper import MapperError, mapper_lookup
-    from customers.models import CustomerDetails
+    from details.mapper import MapperError, mapper_lookup
+    from details.models import CustomerDetails
 
     row = CustomerDetails.objects.filter(run_id=run_id).values("acc_prvdr_code", "acc_number").first()
     if row is None:
@@ -250,7 +250,7 @@ def _engine_store(outcome: FileOutcome, *, path: Path, file_name: str, job, prov
 
 
 def _enrich(statement_id: int) -> bool:
-    from customers.enrichment import statement_enrich
+    from statements.enrichment import statement_enrich
 
     statement = Statement.objects.get(pk=statement_id)
     statement_enrich(statement=statement)

@@ -110,7 +110,7 @@ class Statement(TimeStampedModel):
 
     # Enrichment (seed 000)
     customer_details = models.ForeignKey(
-        "customers.CustomerDetails", null=True, blank=True, on_delete=models.SET_NULL, related_name="statements"
+        "details.CustomerDetails", null=True, blank=True, on_delete=models.SET_NULL, related_name="statements"
     )
     customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="statements")
     cust_id = models.CharField(max_length=64, blank=True, db_index=True)

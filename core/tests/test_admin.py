@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.urls import reverse
 
 from calls.tests.factories import CallSessionFactory
-from customers.tests.factories import BankAccountFactory, CustomerDetailsFactory
+from customers.tests.factories import BankAccountFactory
 from debts.tests.factories import DebtFactory, PaymentFactory
+from details.tests.factories import CustomerDetailsFactory
 from statements.tests.factories import StatementFactory
 from uploads.tests.factories import UploadRowFactory
 
@@ -48,7 +49,7 @@ def test_add_page_renders_or_is_refused(superuser_client, app_label, model_name)
 def test_our_models_are_all_registered():
     from django.apps import apps
 
-    ours = {"customers", "statements", "debts", "uploads", "calls"}
+    ours = {"customers", "details", "statements", "debts", "uploads", "calls"}
     missing = [
         m._meta.label
         for m in apps.get_models()

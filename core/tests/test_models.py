@@ -6,8 +6,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from calls.tests.factories import CallSessionFactory
-from customers.tests.factories import BankAccountFactory, CustomerDetailsFactory, CustomerFactory
+from customers.tests.factories import BankAccountFactory, CustomerFactory
 from debts.tests.factories import DebtFactory, PaymentFactory
+from details.tests.factories import CustomerDetailsFactory
 from uploads.tests.factories import FileUploadFactory, UploadRowFactory
 from calls.models import CallStatusUpdate
 from customers.models import Customer

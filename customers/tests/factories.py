@@ -1,7 +1,7 @@
-"""factory_boy factories for customers, bank accounts and customer details."""
+"""factory_boy factories for customers and bank accounts."""
 import factory
 
-from customers.models import BankAccount, Customer, CustomerDetails
+from customers.models import BankAccount, Customer
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -24,10 +24,3 @@ class BankAccountFactory(factory.django.DjangoModelFactory):
     account_type = "savings"
     account_number = factory.Sequence(lambda n: f"00{n:010d}")
     account_number_last4 = factory.LazyAttribute(lambda o: "".join(c for c in o.account_number if c.isalnum())[-4:])
-
-
-class CustomerDetailsFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = CustomerDetails
-
-    run_id = factory.Sequence(lambda n: f"68e92f3c{n:05x}")

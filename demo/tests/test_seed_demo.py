@@ -5,8 +5,9 @@ from django.core.management import call_command
 
 def _counts():
     from calls.models import CallSession
-    from customers.models import BankAccount, Customer, CustomerDetails
+    from customers.models import BankAccount, Customer
     from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+    from details.models import CustomerDetails
     from statements.models import Statement, StatementSummary
     from uploads.models import FileUpload, UploadRow
 

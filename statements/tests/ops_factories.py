@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 
-from customers.models import CustomerDetails
+from details.models import CustomerDetails
 from statements.choices import BalanceMatch, StatementStatus, TamperingLevel, VerificationStatus
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementSummary
 

@@ -1,5 +1,5 @@
 """Import jobs: every entry point records a visible job; outcomes and
-counters; the inbox never loses a file; mapper.csv loading."""
+counters; the inbox never loses a file."""
 import os
 import time
 from pathlib import Path
@@ -8,17 +8,13 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.utils import timezone
 
-from customers.choices import DetailsSource
-from customers.models import CustomerDetails
 from statements import imports
 from statements.choices import ImportJobStatus, ImportTrigger
 from statements.models import StatementImport
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "statements" / "samples"
-MAPPER = Path(__file__).resolve().parents[2] / "fixtures" / "mapper.csv"
 
 
 def _upload(name="a.pdf", data=b"%PDF-1.4 sample"):
@@ -130,30 +126,3 @@ def test_admin_upload_form_starts_a_job(client, ops_admin, django_capture_on_com
     assert (job.trigger, job.started_by, job.total_files) == (ImportTrigger.ADMIN, ops_admin, 2)
     page = client.get(response["Location"]).content.decode()
     assert "x.pdf" in page and "y.pdf" in page
-
-
-def test_import_mapper_loads_requests_and_keeps_better_sources(tmp_path):
-    CustomerDetails.objects.create(run_id="run-direct-lead", source=DetailsSource.CSV, borrower_biz_name="From the CSV export", rm_name="CSV RM")
-    call_command("import_mapper", str(MAPPER), stdout=open(os.devnull, "w"))
-    row = CustomerDetails.objects.get(run_id="68babf7f23139")
-    assert (row.source, row.acc_number, row.acc_prvdr_code, row.rm_name, row.created_by_rm_id) == (
-        DetailsSource.MAPPER, "256706015809", "UMTN", "EBRAN BRIGHT", 9252)
-    assert timezone.localtime(row.request_created_at).date().isoformat() == "2023-05-31"  # Kampala midnight
-    kept = CustomerDetails.objects.get(run_id="run-direct-lead")
-    assert (kept.source, kept.rm_name) == (DetailsSource.CSV, "CSV RM")
-    before = CustomerDetails.objects.get(run_id="run-mapper-only").updated_at
-    from io import StringIO
-
-    out = StringIO()
-    call_command("import_mapper", str(MAPPER), stdout=out)
-    assert "0 new" in out.getvalue() and "2 unchanged" in out.getvalue()
-    assert CustomerDetails.objects.get(run_id="run-mapper-only").updated_at == before
-
-
-def test_import_mapper_names_a_file_without_run_id(tmp_path):
-    from django.core.management.base import CommandError
-
-    bad = tmp_path / "mapper.csv"
-    bad.write_text("acc_number,rm_name\n256706015809,X\n")
-    with pytest.raises(CommandError, match="run_id"):
-        call_command("import_mapper", str(bad))

@@ -102,7 +102,7 @@ def test_statements_to_verification_to_enrichment_to_unified_view(ops_client, ce
     from django.conf import settings
     from django.db import connection
 
-    from customers.models import CustomerDetails
+    from details.models import CustomerDetails
     from statements.models import Statement, StatementImport
 
     samples = Path(settings.BASE_DIR) / "fixtures" / "statements" / "samples"

@@ -19,12 +19,12 @@ from django.utils import timezone
 from calls.models import CallSession
 from calls.services import CallNotAllowed, call_session_create
 from core.roles import sync_roles
-from customers.details_csv import customer_details_import_csv
 from customers.models import Customer
 from customers.services import bank_account_create, customer_create
 from debts.choices import CommunicationType, PaymentStatus
 from debts.models import CommunicationLog, Debt
 from debts.services import communication_log_create, debt_create, debts_update_delinquency, payment_create, promise_create
+from details.csv_import import customer_details_import_csv
 from statements.imports import statement_import_job_create
 from statements.models import Statement
 from uploads.models import FileUpload

@@ -93,7 +93,7 @@ class Command(BaseCommand):
         provider = options["provider"] or ""
         started = time.monotonic()
         if options["mapper"] and not options["dry_run"]:
-            from statements.mapper_import import mapper_load
+            from details.mapper_import import mapper_load
 
             loaded = mapper_load(path=Path(options["mapper"]))
             self.stdout.write(f"mapper: {loaded.created} new, {loaded.updated} updated, {loaded.unchanged} unchanged, {loaded.skipped} kept (better source)")
