@@ -198,7 +198,7 @@ class _Importer:
         # One bad row must not cost the whole batch: write them one by one
         # and report the rows the database refused.
         done = []
-        for row, line in zip(written.rows, written.lines):
+        for row, line in zip(written.rows, written.lines, strict=True):
             try:
                 self.writer.write_one(row)
                 done.append(True)
@@ -209,7 +209,7 @@ class _Importer:
 
     def settle(self, written: _Written, done: list[bool] | None) -> None:
         report = self.report
-        for k, (kind, (run_id, digest)) in enumerate(zip(written.kinds, written.run_ids)):
+        for k, (kind, (run_id, digest)) in enumerate(zip(written.kinds, written.run_ids, strict=True)):
             if done is None or done[k]:
                 setattr(report, kind, getattr(report, kind) + 1)
                 if self.remember:

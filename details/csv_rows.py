@@ -14,8 +14,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, models
@@ -104,7 +103,7 @@ def datetime_parser(tz) -> Callable[[datetime], datetime]:
     through ``zoneinfo`` value by value, exactly as ``astimezone`` would.
     """
     offsets: dict[int, timedelta | None] = {}
-    utc = dt_timezone.utc
+    utc = UTC
 
     def to_utc(value: datetime) -> datetime:
         if value.tzinfo is not None:
@@ -317,7 +316,7 @@ class Rows:
         if any(map(operator.gt, map(len, texts), self.text_limits)):
             for index, _, convert in self.typed:  # typed cells are reported first, as they are read first
                 convert(cells[index])
-            for (_, name, limit), text in zip(self.texts, texts):
+            for (_, name, limit), text in zip(self.texts, texts, strict=True):
                 if limit and len(text) > limit:
                     raise CellError(f"{name}: {len(text)} characters, the column holds {limit}")
         for k in self.encrypted:

@@ -7,7 +7,7 @@ UPDATE`` ``executemany``.
 """
 from __future__ import annotations
 
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -38,7 +38,7 @@ class Writer:
         ]
         update_columns = [*rows.present, "source", "sync_status", "sync_error", "synced_at", "content_hash", "updated_at"]
         columns = ", ".join(qn(c) for c in self.insert_columns)
-        now = timezone.now().astimezone(dt_timezone.utc).replace(tzinfo=None)
+        now = timezone.now().astimezone(UTC).replace(tzinfo=None)
         constants = [defaults[name] for name in absent] + [DetailsSource.CSV, SyncStatus.SYNCED, ""]
         if connection.vendor == "mysql":
             updates = ", ".join(f"{qn(c)} = VALUES({qn(c)})" for c in update_columns)

@@ -15,8 +15,7 @@ import logging
 import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -153,7 +152,7 @@ class _Reader:
         self.cursor.execute(sql.format(placeholders=placeholders), values)
         self.queries += 1
         columns = [col[0] for col in self.cursor.description]
-        return [dict(zip(columns, row)) for row in self.cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in self.cursor.fetchall()]
 
     def dt(self, value):
         if value is None:
@@ -161,9 +160,9 @@ class _Reader:
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=self.tz)
-            return value.astimezone(dt_timezone.utc)
+            return value.astimezone(UTC)
         if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=self.tz).astimezone(dt_timezone.utc)
+            return datetime(value.year, value.month, value.day, tzinfo=self.tz).astimezone(UTC)
         return None
 
 

@@ -12,8 +12,7 @@ import logging
 import threading
 import zoneinfo
 from collections.abc import Iterable
-from datetime import datetime, time
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from django.conf import settings
@@ -90,7 +89,7 @@ def _created(text: str):
         if len(text) <= 10:
             parsed = datetime.combine(parsed.date(), time())
         parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    return parsed.astimezone(dt_timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _to_details(row: dict) -> dict:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import models
@@ -42,7 +41,7 @@ def canonical(value) -> str:
         return format(value.normalize(), "f")
     if isinstance(value, datetime):
         if timezone.is_aware(value):
-            value = value.astimezone(dt_timezone.utc)
+            value = value.astimezone(UTC)
         return value.replace(tzinfo=None).isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()

@@ -91,7 +91,7 @@ def _statements_update(changed: list) -> None:
     aliases = [qn(f"v_{f.column}") for f in fields]
     first = f"SELECT %s AS {qn('v_pk')}, " + ", ".join(f"%s AS {alias}" for alias in aliases)
     other = "SELECT " + ", ".join(["%s"] * (len(fields) + 1))
-    assignments = ", ".join(f"t.{qn(f.column)} = v.{alias}" for f, alias in zip(fields, aliases))
+    assignments = ", ".join(f"t.{qn(f.column)} = v.{alias}" for f, alias in zip(fields, aliases, strict=True))
     with connection.cursor() as cursor:
         for start in range(0, len(changed), 1000):
             chunk = changed[start : start + 1000]

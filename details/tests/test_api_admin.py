@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from details.models import CustomerDetails
+from details.services import get_or_fetch_many
 
 from .conftest import FIXTURES, CoreDown
 
@@ -17,8 +18,6 @@ URL = "/api/v1/customer-details/"
 @pytest.fixture
 def loaded(flow_api):
     call_command("populate_customer_details", "--csv-file", str(FIXTURES / "customer_details" / "customer_details_sample.csv"), verbosity=0, stdout=None)
-    from details.services import get_or_fetch_many
-
     get_or_fetch_many(["run-direct-lead", "run-cs-reassess", "run-no-borrower"])
 
 

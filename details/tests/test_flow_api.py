@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -36,7 +36,7 @@ def test_direct_lead_resolves_to_borrower_with_rm_names(flow_api):
     assert d["current_rm_name"] == "Peter Okello"
     assert d["acc_prvdr_code"] == "UATL"
     # 09:15 in Kampala (UTC+3) is 06:15 UTC.
-    assert d["request_created_at"] == datetime(2025, 10, 1, 6, 15, tzinfo=timezone.utc)
+    assert d["request_created_at"] == datetime(2025, 10, 1, 6, 15, tzinfo=UTC)
 
 
 def test_direct_reassessment_resolves_to_borrower(flow_api):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -46,8 +46,8 @@ def test_loads_every_row_with_types_and_nulls():
     assert first.borrower_id == 700000 and isinstance(first.current_fa_limit, Decimal)
     assert isinstance(first.borrower_reg_date, date)
     # Naive times in the export are Kampala time (UTC+3).
-    assert first.request_created_at == datetime(2024, 6, 5, 5, 7, tzinfo=timezone.utc)
-    assert first.synced_at == datetime(2025, 10, 17, 5, 0, tzinfo=timezone.utc)
+    assert first.request_created_at == datetime(2024, 6, 5, 5, 7, tzinfo=UTC)
+    assert first.synced_at == datetime(2025, 10, 17, 5, 0, tzinfo=UTC)
     no_borrower = CustomerDetails.objects.get(run_id="0068e00000003")
     assert no_borrower.borrower_id is None and no_borrower.tot_loans is None and no_borrower.current_fa_limit is None
     assert no_borrower.risk_category == ""  # NaN in a text column: empty, never the text "NaN"

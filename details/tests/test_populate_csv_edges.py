@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 import random
 import zoneinfo
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from details.csv_import import customer_details_import_csv
 from details.csv_rows import datetime_parser as _datetime_parser
@@ -36,7 +36,7 @@ def test_text_needing_escapes_is_stored_exactly(tmp_path):
     awkward = ["O'Brien \\ \"Hardware\"", "two\nlines", "unit\x1fseparator", "ünïcødé ✓ ; DROP TABLE x; --"]
 
     def change(rows):
-        for row, text in zip(rows, awkward):
+        for row, text in zip(rows, awkward, strict=False):
             row["borrower_biz_name"] = text
             row["lead_national_id"] = text
 
@@ -87,15 +87,13 @@ def test_local_times_convert_as_zoneinfo_does(zone):
     # Every quarter hour of the months with daylight-saving changes.
     values += [datetime(2024, month, 1) + timedelta(minutes=15 * k) for month in (3, 4, 10, 11) for k in range(4 * 24 * 31)]
     for value in values:
-        assert to_utc(value) == value.replace(tzinfo=tz).astimezone(dt_timezone.utc).replace(tzinfo=None), value
+        assert to_utc(value) == value.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None), value
 
 
 @pytest.mark.django_db(transaction=True)
 def test_row_the_database_refuses_is_reported_the_rest_written():
     """The database itself refuses one row (a trigger, standing in for any
     server-side refusal): that line is reported, every other row written."""
-    from django.db import connection
-
     if connection.vendor != "mysql":
         pytest.skip("uses a MySQL trigger to make the database refuse one row")
     with connection.cursor() as cursor:

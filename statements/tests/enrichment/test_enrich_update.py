@@ -2,8 +2,7 @@
 MySQL/MariaDB: every field lands as bulk_update would have written it."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +15,7 @@ from statements.models import Statement
 def test_update_writes_every_field_of_every_row():
     customer = Customer.objects.create(full_name="Okoth James", primary_phone="+256706015809")
     statements = [Statement.objects.create(run_id=f"r{i}", acc_prvdr_code="UATL", file_name=f"r{i}.pdf") for i in range(3)]
-    when = datetime(2025, 10, 1, 9, 15, 30, 123456, tzinfo=dt_timezone.utc)
+    when = datetime(2025, 10, 1, 9, 15, 30, 123456, tzinfo=UTC)
     statements[0].customer_id, statements[0].cust_id, statements[0].rm_name = customer.pk, "UFLW-1", "O'Brien \\ Grace"
     statements[0].enriched_at = statements[0].updated_at = when
     statements[1].customer_id, statements[1].cust_id, statements[1].rm_name = None, "", ""
