@@ -1,12 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from core.admin import HugeTableAdmin
-from statements import exports, imports
+from statements import exports, services
 from statements.choices import ImportTrigger, Provider
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementSummary
 
@@ -46,13 +48,13 @@ class StatementAdmin(admin.ModelAdmin):
     @admin.action(description="Re-verify from the stored raw rows", permissions=["reprocess"])
     def reverify(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        imports.statements_reverify_enqueue(statement_ids=ids)
+        services.statements_reverify_enqueue(statement_ids=ids)
         self.message_user(request, f"Re-verification of {len(ids)} statement(s) queued.", messages.SUCCESS)
 
     @admin.action(description="Reprocess: re-verify and fetch customer details again", permissions=["reprocess"])
     def reprocess(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        imports.statements_reverify_enqueue(statement_ids=ids, enrich=True)
+        services.statements_reverify_enqueue(statement_ids=ids, enrich=True)
         self.message_user(request, f"Reprocessing of {len(ids)} statement(s) queued.", messages.SUCCESS)
 
     def _download(self, queryset, kind):
@@ -119,8 +121,6 @@ class StatementUploadForm(forms.Form):
     run_id = forms.CharField(max_length=64, required=False, help_text="The statement request these files belong to (optional).")
 
     def clean_files(self):
-        from django.conf import settings
-
         files = self.cleaned_data["files"]
         too_big = [f.name for f in files if f.size > settings.MAX_UPLOAD_SIZE]
         if too_big:
@@ -163,12 +163,10 @@ class StatementImportAdmin(admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         form = StatementUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            job = imports.statement_import_job_create(
+            job = services.statement_import_job_create(
                 files=form.cleaned_data["files"],
                 trigger=ImportTrigger.ADMIN,
                 started_by=request.user,
@@ -188,5 +186,5 @@ class StatementImportAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run again (files still pending)", permissions=["add"])
     def rerun(self, request, queryset):
-        ids = imports.statement_import_jobs_requeue(job_ids=list(queryset.values_list("pk", flat=True)))
+        ids = services.statement_import_jobs_requeue(job_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{len(ids)} job(s) queued again.", messages.SUCCESS)

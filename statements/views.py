@@ -8,6 +8,7 @@ every filtered view can be bookmarked.
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
@@ -44,8 +45,6 @@ class _StatementsPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
 
     def handle_no_permission(self):
         if self.request.user.is_authenticated:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return super().handle_no_permission()
 

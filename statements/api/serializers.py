@@ -4,6 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from statements.choices import Provider
+from statements.engine.errors import UnsupportedFile
+from statements.engine.sniff import sniff_kind
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementSummary
 
 
@@ -114,9 +116,6 @@ class StatementUploadSerializer(serializers.Serializer):
         # Refuse what can never be a statement (an executable, an image, an
         # HTML error page) before a job is recorded; a file that looks like a
         # statement but does not parse still becomes an IMPORT_FAILED statement.
-        from statements.engine.errors import UnsupportedFile
-        from statements.engine.sniff import sniff_kind
-
         wrong = []
         for upload in files:
             head = upload.read(4096)

@@ -1,11 +1,12 @@
 """Statements API: list/detail with filters, a statement's transactions,
 uploads as import jobs, streaming CSV downloads and cross-provider analytics.
 
-Uploads go through ``statements.imports`` (the same service the admin, the
+Uploads go through ``statements.services`` (the same service the admin, the
 inbox and ``import_statements`` use); nothing here writes directly.
 """
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, renderers, status, viewsets
@@ -30,8 +31,8 @@ from statements.filters import (
     StatementFilterSet,
     StatementImportFilterSet,
 )
-from statements.imports import statement_import_job_create
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
+from statements.services import statement_import_job_create
 
 
 @extend_schema_view(
@@ -165,8 +166,6 @@ class TransactionDownloadView(generics.GenericAPIView):
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
-            from django_filters.utils import translate_validation
-
             raise translate_validation(filterset.errors)
         direct, needs_statements = exports.split_filters(filterset.form.cleaned_data)
         content = exports.transactions_csv(self.kind, transaction_filters=direct, statements=filterset.qs if needs_statements else None)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 
-from statements import imports
+from statements import services
 from statements.choices import ImportJobStatus, ImportTrigger
 from statements.models import StatementImport
+from statements.services._inbox_folder import inbox_file_done
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "statements" / "samples"
@@ -57,16 +57,16 @@ def test_outcomes_move_the_counters_and_decide_the_job_status(tmp_path):
     for name in ("a.pdf", "b.pdf", "c.pdf"):
         (tmp_path / name).write_bytes(b"x")
         files.append(tmp_path / name)
-    job = imports.statement_import_job_create(files=files, trigger=ImportTrigger.COMMAND, enqueue=False)
-    imports.statement_import_job_start(job_id=job.pk)
-    imports.statement_import_job_record(job_id=job.pk, outcome=imports.FileOutcome(index=0, file_name="a.pdf", outcome=imports.IMPORTED, statement_id=None))
-    imports.statement_import_job_record(job_id=job.pk, outcome=imports.FileOutcome(index=1, file_name="b.pdf", outcome=imports.DUPLICATE, duplicate_of=7))
+    job = services.statement_import_job_create(files=files, trigger=ImportTrigger.COMMAND, enqueue=False)
+    services.statement_import_job_start(job_id=job.pk)
+    services.statement_import_job_record(job_id=job.pk, outcome=services.FileOutcome(index=0, file_name="a.pdf", outcome=services.IMPORTED, statement_id=None))
+    services.statement_import_job_record(job_id=job.pk, outcome=services.FileOutcome(index=1, file_name="b.pdf", outcome=services.DUPLICATE, duplicate_of=7))
     # Recording the same file twice (a redelivered task) counts it once.
-    imports.statement_import_job_record(job_id=job.pk, outcome=imports.FileOutcome(index=1, file_name="b.pdf", outcome=imports.DUPLICATE, duplicate_of=7))
+    services.statement_import_job_record(job_id=job.pk, outcome=services.FileOutcome(index=1, file_name="b.pdf", outcome=services.DUPLICATE, duplicate_of=7))
     job.refresh_from_db()
-    assert imports.pending_indexes(job) == [2]
-    imports.statement_import_job_record(job_id=job.pk, outcome=imports.FileOutcome(index=2, file_name="c.pdf", outcome=imports.FAILED, error="not a PDF"))
-    job = imports.statement_import_job_finish(job_id=job.pk)
+    assert services.pending_indexes(job) == [2]
+    services.statement_import_job_record(job_id=job.pk, outcome=services.FileOutcome(index=2, file_name="c.pdf", outcome=services.FAILED, error="not a PDF"))
+    job = services.statement_import_job_finish(job_id=job.pk)
     assert (job.processed_files, job.imported_count, job.duplicate_count, job.failed_count) == (3, 1, 1, 1)
     assert job.status == ImportJobStatus.COMPLETED_WITH_ERRORS and job.finished_at
     assert job.results[1]["duplicate_of"] == 7 and job.results[2]["error"] == "not a PDF"
@@ -85,7 +85,7 @@ def test_inbox_scan_claims_only_settled_files_and_never_loses_one(settings, tmp_
     os.utime(inbox / ".hidden.pdf", (old, old))
 
     with django_capture_on_commit_callbacks(execute=False):
-        scan = imports.statement_inbox_scan(min_age_seconds=10)
+        scan = services.statement_inbox_scan(min_age_seconds=10)
     assert sorted(scan.claimed) == ["ready1.pdf", "ready2.xlsx"] and scan.waiting == ["uploading.pdf"]
     assert (inbox / "uploading.pdf").exists() and not (inbox / "ready1.pdf").exists()
     job = scan.job
@@ -94,15 +94,15 @@ def test_inbox_scan_claims_only_settled_files_and_never_loses_one(settings, tmp_
 
     # A second scan meanwhile takes nothing twice.
     with django_capture_on_commit_callbacks(execute=False):
-        assert imports.statement_inbox_scan(min_age_seconds=10).claimed == []
+        assert services.statement_inbox_scan(min_age_seconds=10).claimed == []
 
-    imports.statement_import_job_run(job.pk)
+    services.statement_import_job_run(job.pk)
     job.refresh_from_db()
     assert job.processed_files == 2
     for entry in job.results:
         landed = Path(entry["moved_to"])
         assert landed.exists() and landed.parent.name in ("done", "failed")
-        assert landed.parent.name == ("failed" if entry["outcome"] == imports.FAILED else "done")
+        assert landed.parent.name == ("failed" if entry["outcome"] == services.FAILED else "done")
         assert landed.read_bytes() == b"content " + entry["file_name"].encode()
 
 
@@ -111,7 +111,7 @@ def test_inbox_never_overwrites_a_file_of_the_same_name(settings, tmp_path):
     (tmp_path / "done").mkdir()
     (tmp_path / "done" / "s.pdf").write_bytes(b"first")
     (tmp_path / "s.pdf").write_bytes(b"second")
-    moved = Path(imports._inbox_file_done(tmp_path / "s.pdf", failed=False))
+    moved = Path(inbox_file_done(tmp_path / "s.pdf", failed=False))
     assert (tmp_path / "done" / "s.pdf").read_bytes() == b"first"
     assert moved.read_bytes() == b"second" and moved.name.startswith("s.") and moved.suffix == ".pdf"
 

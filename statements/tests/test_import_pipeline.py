@@ -5,9 +5,11 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 
-from statements import imports
+from statements import services
 from statements.choices import ImportJobStatus, ImportTrigger, StatementStatus
 from statements.models import Statement, StatementImport
 
@@ -49,7 +51,7 @@ def test_the_same_file_twice_is_a_duplicate_of_the_first(batch, tmp_path):
     call_command("import_statements", str(copy), "--no-progress", stdout=StringIO())
     job = StatementImport.objects.order_by("-id").first()
     assert (job.duplicate_count, job.imported_count) == (1, 0)
-    assert job.results[0]["outcome"] == imports.DUPLICATE and job.results[0]["duplicate_of"] == first.pk
+    assert job.results[0]["outcome"] == services.DUPLICATE and job.results[0]["duplicate_of"] == first.pk
     assert Statement.objects.count() == 1
 
 
@@ -63,8 +65,6 @@ def test_dry_run_stores_nothing(batch):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_import_the_batch(batch):
-    from django.db import connection
-
     if connection.vendor == "sqlite":
         pytest.skip("worker processes cannot see SQLite's in-memory test database")
     call_command("import_statements", str(batch), "--workers", "2", "--no-progress", stdout=StringIO())
@@ -75,8 +75,6 @@ def test_two_worker_processes_import_the_batch(batch):
 
 @pytest.mark.django_db
 def test_api_upload_is_imported_by_the_task_and_enriched_from_the_mapper(analyst_client, settings, django_capture_on_commit_callbacks):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     settings.MAPPER_CSV_PATH = str(MAPPER)
     data = (SAMPLES / "airtel_f1_genuine.pdf").read_bytes()
     with django_capture_on_commit_callbacks(execute=True):

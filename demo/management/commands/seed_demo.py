@@ -25,8 +25,8 @@ from debts.choices import CommunicationType, PaymentStatus
 from debts.models import CommunicationLog, Debt
 from debts.services import communication_log_create, debt_create, debts_update_delinquency, payment_create, promise_create
 from details.csv_import import customer_details_import_csv
-from statements.imports import statement_import_job_create
 from statements.models import Statement
+from statements.services import statement_import_job_create
 from uploads.models import FileUpload
 from uploads.services import file_upload_create
 

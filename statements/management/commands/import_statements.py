@@ -22,10 +22,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
+import django
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from tqdm import tqdm
 
-from statements import imports
+from details.mapper_import import mapper_load
+from statements import services
 from statements.choices import ImportTrigger, Provider
 
 STATEMENT_SUFFIXES = {".pdf", ".csv", ".gz", ".xls", ".xlsx"}
@@ -36,20 +39,18 @@ def _worker_init() -> None:
     before starting the pool, so nothing shared is left open; closing again
     here makes sure a child never talks over a socket it inherited, and
     ``django.setup()`` covers start methods that do not fork."""
-    import django
-
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     for conn in connections.all(initialized_only=True):
         conn.close()
 
 
-def _import_one(job_id: int, index: int) -> imports.FileOutcome:
-    return imports.statement_import_job_file(job_id=job_id, index=index)
+def _import_one(job_id: int, index: int) -> services.FileOutcome:
+    return services.statement_import_job_file(job_id=job_id, index=index)
 
 
 def _dry_run_one(path: str, provider: str, run_id: str) -> dict:
-    return imports.statement_file_check(path=Path(path), provider=provider, run_id=run_id)
+    return services.statement_file_check(path=Path(path), provider=provider, run_id=run_id)
 
 
 def collect_files(paths: list[str]) -> list[Path]:
@@ -93,15 +94,13 @@ class Command(BaseCommand):
         provider = options["provider"] or ""
         started = time.monotonic()
         if options["mapper"] and not options["dry_run"]:
-            from details.mapper_import import mapper_load
-
             loaded = mapper_load(path=Path(options["mapper"]))
             self.stdout.write(f"mapper: {loaded.created} new, {loaded.updated} updated, {loaded.unchanged} unchanged, {loaded.skipped} kept (better source)")
         if options["dry_run"]:
             counts = self._dry_run(files, provider, options["run_id"], workers, options["no_progress"])
             self._summary(counts, len(files), time.monotonic() - started, dry_run=True)
             return
-        job = imports.statement_import_job_create(
+        job = services.statement_import_job_create(
             files=files,
             trigger=ImportTrigger.COMMAND,
             started_by_label=f"import_statements by {getpass.getuser()} ({workers} worker{'s' if workers > 1 else ''})",
@@ -109,33 +108,33 @@ class Command(BaseCommand):
             run_id=options["run_id"],
             enqueue=False,
         )
-        imports.statement_import_job_start(job_id=job.pk)
+        services.statement_import_job_start(job_id=job.pk)
         counts: Counter = Counter()
         unrecorded: list = []
         last_flush = time.monotonic()
         try:
             with self._progress(len(files), options["no_progress"]) as bar:
-                for outcome in self._outcomes(job.pk, imports.pending_indexes(job), workers):
+                for outcome in self._outcomes(job.pk, services.pending_indexes(job), workers):
                     unrecorded.append(outcome)
                     # Outcomes are written to the job in small batches: one
                     # locked update per half second instead of one per file
                     # keeps this process from slowing the workers down.
                     if time.monotonic() - last_flush >= 0.5:
-                        imports.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
+                        services.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
                         unrecorded, last_flush = [], time.monotonic()
                     counts[outcome.outcome] += 1
-                    if outcome.outcome == imports.FAILED:
+                    if outcome.outcome == services.FAILED:
                         self._say(bar, f"FAILED    {outcome.file_name}: {outcome.error}")
                     bar.update(1)
             if unrecorded:
-                imports.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
+                services.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
                 unrecorded = []
         except BaseException as exc:
             if unrecorded:
-                imports.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
-            imports.statement_import_job_finish(job_id=job.pk, error=f"interrupted: {type(exc).__name__}: {exc}")
+                services.statement_import_job_record_many(job_id=job.pk, outcomes=unrecorded)
+            services.statement_import_job_finish(job_id=job.pk, error=f"interrupted: {type(exc).__name__}: {exc}")
             raise
-        job = imports.statement_import_job_finish(job_id=job.pk)
+        job = services.statement_import_job_finish(job_id=job.pk)
         self._summary(counts, len(files), time.monotonic() - started, job=job)
 
     def _outcomes(self, job_id: int, indexes: list[int], workers: int):
@@ -182,20 +181,18 @@ class Command(BaseCommand):
         bar.refresh()
 
     def _progress(self, total: int, disabled: bool):
-        from tqdm import tqdm
-
         return tqdm(total=total, unit="file", disable=disabled, file=self.stderr, dynamic_ncols=True)
 
     def _summary(self, counts: Counter, total: int, seconds: float, *, job=None, dry_run: bool = False) -> None:
         rate = total / seconds if seconds else 0.0
         head = "Dry run (nothing stored)" if dry_run else f"Import job #{job.pk}: {job.status}"
-        self.stdout.write(self.style.SUCCESS(head) if not counts.get(imports.FAILED) else self.style.WARNING(head))
+        self.stdout.write(self.style.SUCCESS(head) if not counts.get(services.FAILED) else self.style.WARNING(head))
         if dry_run:
-            self.stdout.write(f"  would import: {counts.get('ok', 0)}, already stored: {counts.get(imports.DUPLICATE, 0)}, unreadable: {counts.get(imports.FAILED, 0)}")
+            self.stdout.write(f"  would import: {counts.get('ok', 0)}, already stored: {counts.get(services.DUPLICATE, 0)}, unreadable: {counts.get(services.FAILED, 0)}")
             for key in sorted(k for k in counts if k.startswith("status ")):
                 self.stdout.write(f"    {key[7:]}: {counts[key]}")
         else:
             self.stdout.write(
-                f"  imported: {counts.get(imports.IMPORTED, 0)}, duplicates: {counts.get(imports.DUPLICATE, 0)}, failed: {counts.get(imports.FAILED, 0)}"
+                f"  imported: {counts.get(services.IMPORTED, 0)}, duplicates: {counts.get(services.DUPLICATE, 0)}, failed: {counts.get(services.FAILED, 0)}"
             )
         self.stdout.write(f"  {total} file(s) in {seconds:.1f}s ({rate:.1f} files/s)")

@@ -1,0 +1,63 @@
+"""Writes for statements.
+
+* ``storage``: store a statement file through the engine (or only check it),
+  and rebuild a stored statement's verification from its raw rows;
+* ``jobs``: import jobs, the way every file gets in (admin, API, inbox,
+  ``import_statements``), their re-queue, and re-verification in bulk;
+* ``inbox``: the scheduled scan of the inbox folder.
+
+Callers import the service functions from here.
+"""
+from statements.services._job_file import (
+    DUPLICATE,
+    FAILED,
+    IMPORTED,
+    PENDING,
+    FileOutcome,
+    statement_file_check,
+    statement_import_job_file,
+)
+from statements.services.inbox import InboxScan, statement_inbox_scan
+from statements.services.jobs import (
+    ImportJobError,
+    pending_indexes,
+    statement_import_job_create,
+    statement_import_job_finish,
+    statement_import_job_record,
+    statement_import_job_record_many,
+    statement_import_job_run,
+    statement_import_job_start,
+    statement_import_jobs_requeue,
+    statement_import_jobs_requeue_stalled,
+    statements_reverify,
+    statements_reverify_enqueue,
+)
+from statements.services.storage import ImportResult, statement_check_file, statement_import_file, statement_reprocess
+
+__all__ = [
+    "DUPLICATE",
+    "FAILED",
+    "IMPORTED",
+    "PENDING",
+    "FileOutcome",
+    "ImportJobError",
+    "ImportResult",
+    "InboxScan",
+    "pending_indexes",
+    "statement_check_file",
+    "statement_file_check",
+    "statement_import_file",
+    "statement_import_job_create",
+    "statement_import_job_file",
+    "statement_import_job_finish",
+    "statement_import_job_record",
+    "statement_import_job_record_many",
+    "statement_import_job_run",
+    "statement_import_job_start",
+    "statement_import_jobs_requeue",
+    "statement_import_jobs_requeue_stalled",
+    "statement_inbox_scan",
+    "statement_reprocess",
+    "statements_reverify",
+    "statements_reverify_enqueue",
+]
