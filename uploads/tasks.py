@@ -1,4 +1,8 @@
-"""Celery tasks for loan-book uploads. Thin: take an id, call a service."""
+"""Celery tasks for loan-book uploads. Thin: take an id, call a service.
+
+The services queue these by name (``core.tasks``), so this module imports
+them and never the other way round.
+"""
 from __future__ import annotations
 
 from celery import shared_task

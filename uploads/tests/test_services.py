@@ -1,18 +1,19 @@
 """The pipeline (seed 003 steps 1-2): every line tracked, customers deduplicated, loans matched."""
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from customers.models import Customer
 from debts.choices import DebtStatus
 from debts.models import Debt
 from uploads.choices import MatchMethod, RowStatus, UploadStatus
 from uploads.models import FileUpload, UploadRow
-from uploads.services import UploadRejected, file_upload_create, file_upload_process
+from uploads.services import UploadRejected, file_upload_create, file_upload_process, file_upload_resume, file_upload_resume_stalled
 
 HEADER = ["name", "phone", "loan_id", "amount", "due_date", "Branch", "Due Amount", "Last Paid Date", "Last Paid Amount"]
 
@@ -202,12 +203,6 @@ def test_processing_a_finished_upload_again_changes_nothing(import_file, loan_bo
 
 @pytest.mark.django_db
 def test_stalled_uploads_are_queued_again_and_finish(loan_book, django_capture_on_commit_callbacks):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from uploads.services import file_upload_resume_stalled
-
     with open(loan_book("demo.csv"), "rb") as handle:
         stalled = file_upload_create(fileobj=handle, filename="demo.csv", enqueue=False)
     FileUpload.objects.filter(pk=stalled.pk).update(status=UploadStatus.PROCESSING, updated_at=timezone.now() - timedelta(hours=1))
@@ -223,8 +218,6 @@ def test_stalled_uploads_are_queued_again_and_finish(loan_book, django_capture_o
 
 @pytest.mark.django_db
 def test_a_finished_upload_cannot_be_resumed(import_file, loan_book):
-    from uploads.services import file_upload_resume
-
     upload = import_file(loan_book("demo.csv"))
     with pytest.raises(UploadRejected, match="already completed"):
         file_upload_resume(upload_id=upload.pk)

@@ -1,0 +1,114 @@
+"""Reading a loan book for processing: each line parsed, fingerprinted and
+given its matching keys, a chunk at a time, in a background thread.
+
+Everything here is work that needs no database, so the thread that talks to
+the database only matches and writes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from itertools import islice
+
+from core.masking import mask
+from customers.models import Customer
+from uploads.matching import Line
+from uploads.parsing import ParsedRow, parse_record
+from uploads.readers import HeaderMap, LoanBookReader, Record, normalize_header
+
+_NATIONAL_ID_HASH = Customer._meta.get_field("national_id_hash")
+
+
+class Prepared(Line):
+    """One line, parsed, with its matching keys, the record it came from and its raw JSON."""
+
+    __slots__ = ("record", "raw_json")
+
+    def __init__(self, record: Record, row: ParsedRow, raw: dict, fingerprint: str, nid_hash: str | None):
+        super().__init__(row, fingerprint, nid_hash)
+        self.record = record
+        self.raw_json = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+
+
+class _HeaderPlan:
+    """Per-file facts computed once, not per line."""
+
+    def __init__(self, header_map: HeaderMap):
+        self.header_map = header_map
+        headers = [h for h in header_map.headers if h]
+        # Identical lines are identical whatever the column order or header spelling.
+        self.fingerprint_order = sorted(headers, key=normalize_header)
+        self.nid_header = header_map.header_for("national_id") if "national_id" in header_map.field_index else None
+
+
+def _prepare(record: Record, plan: _HeaderPlan, region: str) -> Prepared:
+    row = parse_record(record, plan.header_map, region=region)
+    raw = record.raw
+    nid_hash = None
+    values = [raw.get(h, "") for h in plan.fingerprint_order]
+    if plan.nid_header and raw.get(plan.nid_header):
+        nid_hash = _NATIONAL_ID_HASH.compute(raw[plan.nid_header])
+        # Never keep a national ID in clear: raw data is shown in the admin,
+        # the API and the failed-rows export. The fingerprint uses its keyed hash.
+        values[plan.fingerprint_order.index(plan.nid_header)] = nid_hash or ""
+        raw = {**raw, plan.nid_header: mask(raw[plan.nid_header])}
+    if record.extra_cells:
+        raw = {**raw, "_extra_cells": record.extra_cells}
+        values.extend(record.extra_cells)
+    fingerprint = hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()
+    return Prepared(record, row, raw, fingerprint, nid_hash)
+
+
+def prepared_chunks(reader: LoanBookReader, records: Iterator[Record], region: str, chunk_size: int) -> Iterator[list[Prepared]]:
+    """``records`` parsed and keyed, ``chunk_size`` at a time."""
+    plan = None
+    while True:
+        batch = list(islice(records, chunk_size))
+        if not batch:
+            return
+        plan = plan or _HeaderPlan(reader.header_map)
+        yield [_prepare(record, plan, region) for record in batch]
+
+
+def in_background(chunks: Iterator[list[Prepared]], depth: int = 2) -> Iterator[list[Prepared]]:
+    """Read and validate the next chunks in a thread while this one is written.
+
+    Parsing is pure Python and the database round trips release the GIL, so
+    the two overlap; the queue bounds memory to ``depth`` chunks. Errors in
+    the reader (a broken line deep in the file) surface here, in order.
+    """
+    results: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce():
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        results.put((chunk, None), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            results.put((done, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            results.put((None, exc))
+
+    worker = threading.Thread(target=produce, name="loan-book-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            chunk, error = results.get()
+            if error is not None:
+                raise error
+            if chunk is done:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        worker.join(timeout=5)

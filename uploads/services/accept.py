@@ -1,0 +1,169 @@
+"""Accepting a loan book: the file is checked (size, type, the loan-book
+columns), its SHA-256 taken, the ``FileUpload`` job recorded with the file,
+and its processing queued.
+
+``file_upload_resume`` and ``file_upload_resume_stalled`` put an interrupted,
+stalled or failed job back on the queue; it continues after its last
+committed chunk (``uploads.services.process``).
+
+Work is queued by task name (``core.tasks``): ``uploads.tasks`` imports this
+package, never the other way round.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+
+from core.jobs import not_queued_note, stalled_job_ids
+from core.tasks import enqueue_task
+from uploads.choices import UploadStatus
+from uploads.models import FileUpload
+from uploads.readers import LoanBookError, LoanBookReader, open_loan_book
+
+PROCESS_TASK = "uploads.tasks.process_upload"
+FINAL_STATUSES = (UploadStatus.COMPLETED, UploadStatus.COMPLETED_WITH_ERRORS)
+ALLOWED_EXTENSIONS = (".csv", ".txt", ".xlsx")
+ALLOWED_CONTENT_TYPES = {
+    "",
+    "text/csv",
+    "text/plain",
+    "text/comma-separated-values",
+    "text/x-csv",
+    "application/csv",
+    "application/x-csv",
+    "application/vnd.ms-excel",  # what Windows browsers call a .csv
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/octet-stream",
+}
+
+
+class UploadRejected(ValueError):
+    """The file cannot be accepted; the message says why, for the person who sent it."""
+
+
+def _sha256(fileobj: BinaryIO) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    fileobj.seek(0)
+    for block in iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
+    fileobj.seek(0)
+    return digest.hexdigest(), size
+
+
+def _file_size(fileobj: BinaryIO) -> int:
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    return size
+
+
+def file_upload_check(*, fileobj: BinaryIO, filename: str, content_type: str | None = None, size: int | None = None) -> LoanBookReader:
+    """Refuse what cannot be a loan book before anything is stored; return its reader."""
+    base = os.path.basename(filename or "")
+    ext = os.path.splitext(base)[1].lower()
+    if ext not in ALLOWED_EXTENSIONS:
+        raise UploadRejected(f"{base!r}: unsupported file type {ext or '(none)'!r}; upload a .csv or .xlsx loan book")
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared not in ALLOWED_CONTENT_TYPES:
+        raise UploadRejected(f"{base!r}: unsupported content type {declared!r}; upload a .csv or .xlsx loan book")
+    if size is None:
+        size = _file_size(fileobj)
+    if size > settings.MAX_UPLOAD_SIZE:
+        raise UploadRejected(f"{base!r} is {size:,} bytes; the largest loan book accepted is {settings.MAX_UPLOAD_SIZE:,} bytes")
+    if size == 0:
+        raise UploadRejected(f"{base!r} is empty")
+    try:
+        reader = open_loan_book(fileobj, base)
+        reader.read_header()
+    except LoanBookError as exc:
+        raise UploadRejected(f"{base!r}: {exc}") from None
+    return reader
+
+
+def _enqueue_processing(upload_id: int) -> None:
+    # If the broker is down the upload stays saved and says so;
+    # resume_stalled_uploads (beat) queues it again once the broker is back.
+    enqueue_task(
+        PROCESS_TASK, upload_id, on_failure=not_queued_note(FileUpload, upload_id, field="processing_errors", what="import"),
+    )
+
+
+@transaction.atomic
+def file_upload_create(
+    *,
+    fileobj: BinaryIO,
+    filename: str,
+    uploaded_by=None,
+    uploaded_by_label: str = "",
+    content_type: str | None = None,
+    phone_region: str | None = None,
+    store: bool = True,
+    enqueue: bool = True,
+) -> FileUpload:
+    """Check ``fileobj``, record the upload job (and the file), and queue its processing.
+
+    Raises ``UploadRejected`` (nothing recorded) for an oversized file, a
+    wrong type or a file without the loan-book columns. A file already
+    uploaded (same SHA-256) is accepted and linked to the first upload
+    (``duplicate_of``); its rows that were imported before are skipped.
+    ``store=False`` keeps the file out of storage (dry runs: process it with
+    ``file_upload_process(source=...)``).
+    """
+    reader = file_upload_check(fileobj=fileobj, filename=filename, content_type=content_type)
+    sha256, size = _sha256(fileobj)
+    region = (phone_region or settings.PHONE_DEFAULT_REGION).upper()
+    upload = FileUpload(
+        filename=os.path.basename(filename)[:255],
+        sha256=sha256,
+        file_size=size,
+        uploaded_by=uploaded_by,
+        uploaded_by_label=uploaded_by_label[:200],
+        duplicate_of=FileUpload.objects.filter(sha256=sha256).order_by("id").first(),
+        file_format=reader.file_format,
+        encoding=reader.encoding,
+        delimiter=reader.delimiter,
+        headers=reader.headers,
+        phone_region=region,
+    )
+    if store:
+        fileobj.seek(0)
+        upload.file.save(upload.filename, File(fileobj, name=upload.filename), save=False)
+    upload.save()
+    if enqueue:
+        _enqueue_processing(upload.pk)
+    return upload
+
+
+@transaction.atomic
+def file_upload_resume(*, upload_id: int) -> FileUpload:
+    """Queue an interrupted, stalled or failed upload again; it continues after its last committed chunk."""
+    upload = FileUpload.objects.select_for_update().get(pk=upload_id)
+    if upload.status in FINAL_STATUSES:
+        raise UploadRejected(f"upload #{upload.pk} is already {upload.get_status_display().lower()}")
+    if not upload.file:
+        raise UploadRejected(f"upload #{upload.pk} has no stored file to resume from")
+    _enqueue_processing(upload_id)
+    return upload
+
+
+def file_upload_resume_stalled(*, older_than_minutes: int = 15) -> list[int]:
+    """Re-queue uploads whose worker died (no progress for a while); return their ids.
+
+    A SIGKILLed worker's message comes back only after the broker's
+    visibility timeout (an hour); this gets the import going sooner. A
+    processor that is in fact still alive is harmless: chunks are claimed
+    under a row lock on the upload, so no line is imported twice.
+    """
+    ids = stalled_job_ids(
+        FileUpload.objects.exclude(file=""), statuses=(UploadStatus.PROCESSING, UploadStatus.PENDING),
+        older_than_minutes=older_than_minutes,
+    )
+    for upload_id in ids:
+        file_upload_resume(upload_id=upload_id)
+    return ids

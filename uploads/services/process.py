@@ -1,0 +1,301 @@
+"""Processing a loan book: every record imported chunk by chunk, one
+transaction per chunk, and the upload finished with its counts.
+
+The Celery task ``process_upload`` and the ``import_loan_book`` command call
+``file_upload_process``. The matching rules are in ``uploads.matching``
+(pure); this module loads what a chunk needs to know, applies the matches
+and writes them (``_write``).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, reset_queries, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from customers.models import Customer
+from debts.models import Debt
+from uploads import bulk
+from uploads.choices import MatchMethod, RowStatus, UploadStatus
+from uploads.matching import DEBT_UPDATE_FIELDS, CustomerRecord, LoanBookIndex, Outcome, match_lines
+from uploads.models import FileUpload, UploadRow
+from uploads.readers import LoanBookError, LoanBookReader, open_loan_book
+from uploads.services._lines import Prepared, in_background, prepared_chunks
+from uploads.services._write import insert_upload_rows, upload_row, write_matches
+from uploads.services.accept import FINAL_STATUSES
+
+logger = logging.getLogger(__name__)
+
+SUCCESS_STATUSES = (RowStatus.MATCHED, RowStatus.CREATED, RowStatus.UPDATED)
+CHUNK_ATTEMPTS = 4
+_MYSQL_RETRYABLE = {1205, 1213}  # lock wait timeout, deadlock
+_DEBT_LOAD_FIELDS = ("id", "customer_id", "loan_id", *DEBT_UPDATE_FIELDS)
+_CUSTOMER_LOAD_FIELDS = (
+    "id", "fingerprint", "full_name", "primary_phone", "secondary_phone", "national_id_hash", "email", "state",
+    "first_uploaded_at",
+)  # the order of CustomerRecord's arguments
+
+
+class _UploadFinished(Exception):
+    """Another processor finished this upload while we were reading."""
+
+
+@dataclass
+class ImportCounts:
+    total: int
+    processed: int
+    success: int
+    customers_created: int
+    customers_matched: int
+    debts_created: int
+    debts_updated: int
+    skipped: int
+    failed: int
+    status: str
+
+    @classmethod
+    def of(cls, upload: FileUpload) -> ImportCounts:
+        return cls(
+            total=upload.total_records,
+            processed=upload.processed_records,
+            success=upload.success_records,
+            customers_created=upload.customers_created,
+            customers_matched=upload.customers_matched,
+            debts_created=upload.debts_created,
+            debts_updated=upload.debts_updated,
+            skipped=upload.skipped_records,
+            failed=upload.failed_records,
+            status=upload.status,
+        )
+
+
+# --------------------------------------------------------------------------- the file
+
+
+def file_upload_process(
+    *,
+    upload_id: int,
+    source: BinaryIO | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int | None = None,
+) -> FileUpload:
+    """Import every record of the upload, one transaction per chunk, and finish it.
+
+    Idempotent and resumable: records up to ``last_line_number`` were
+    committed with their chunk and are not read again, so a run after a
+    crash ends exactly where an uninterrupted run would. ``progress`` gets
+    ``(processed, total)`` after each chunk. A file that cannot be read ends
+    the upload as ``failed`` with the reason in ``processing_errors``.
+    """
+    upload = FileUpload.objects.get(pk=upload_id)
+    if upload.status in FINAL_STATUSES:
+        return upload
+    handle = source if source is not None else upload.file.open("rb")
+    try:
+        reader = open_loan_book(handle, upload.filename)
+        _start(upload, reader)
+        if progress:
+            progress(upload.processed_records, upload.total_records)
+        _import_records(upload, reader, progress, chunk_size or settings.UPLOAD_CHUNK_SIZE)
+    except _UploadFinished:
+        pass
+    except LoanBookError as exc:
+        _mark_failed(upload_id, str(exc))
+        return FileUpload.objects.get(pk=upload_id)
+    except Exception as exc:
+        _mark_failed(upload_id, f"{exc.__class__.__name__}: {exc}")
+        raise
+    finally:
+        if source is None:
+            handle.close()
+    return _finish(upload_id)
+
+
+def _start(upload: FileUpload, reader: LoanBookReader) -> None:
+    """Mark the upload processing; on its first run, count its records and note the file's shape."""
+    if upload.started_at is None:
+        reader.read_header()
+        total = reader.count()
+        FileUpload.objects.filter(pk=upload.pk).update(
+            status=UploadStatus.PROCESSING, started_at=timezone.now(), total_records=total, processing_errors="",
+            file_format=reader.file_format, encoding=reader.encoding, delimiter=reader.delimiter,
+            headers=reader.headers, updated_at=timezone.now(),
+        )
+    else:
+        FileUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.PROCESSING, processing_errors="", updated_at=timezone.now())
+    upload.refresh_from_db()
+
+
+def _import_records(upload: FileUpload, reader: LoanBookReader, progress: Callable[[int, int], None] | None, chunk_size: int) -> None:
+    """Every record after the last committed line, a chunk at a time."""
+    region = upload.phone_region or settings.PHONE_DEFAULT_REGION
+    records = (r for r in reader.records() if r.line_number > upload.last_line_number)
+    with closing(in_background(prepared_chunks(reader, records, region, chunk_size))) as chunks:
+        for prepared in chunks:
+            _import_chunk_with_retry(upload, prepared)
+            # With DEBUG on, Django keeps every query's SQL; a million-line
+            # import would hold gigabytes of INSERT text.
+            reset_queries()
+            if progress:
+                upload.refresh_from_db(fields=["processed_records", "total_records"])
+                progress(upload.processed_records, upload.total_records)
+
+
+def _mark_failed(upload_id: int, message: str) -> None:
+    logger.warning("upload %s failed: %s", upload_id, message)
+    FileUpload.objects.filter(pk=upload_id).exclude(status__in=FINAL_STATUSES).update(
+        status=UploadStatus.FAILED, processing_errors=message[:5000], updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def _finish(upload_id: int) -> FileUpload:
+    """Recount from the rows themselves (exact, whatever crashes happened) and set the final status."""
+    upload = FileUpload.objects.select_for_update().get(pk=upload_id)
+    if upload.status in FINAL_STATUSES:
+        return upload
+    agg = UploadRow.objects.filter(file_upload_id=upload_id).aggregate(
+        rows=Count("id"),
+        success=Count("id", filter=Q(status__in=SUCCESS_STATUSES)),
+        failed=Count("id", filter=Q(status=RowStatus.FAILED)),
+        skipped=Count("id", filter=Q(status=RowStatus.SKIPPED)),
+        created=Count("id", filter=Q(status=RowStatus.CREATED)),
+        updated=Count("id", filter=Q(status=RowStatus.UPDATED)),
+        new_customers=Count("id", filter=Q(match_method=MatchMethod.NEW, status__in=SUCCESS_STATUSES)),
+        customers=Count("matched_customer", distinct=True, filter=Q(status__in=SUCCESS_STATUSES)),
+    )
+    upload.total_records = agg["rows"]
+    upload.processed_records = agg["rows"]
+    upload.success_records = agg["success"]
+    upload.failed_records = agg["failed"]
+    upload.skipped_records = agg["skipped"]
+    upload.debts_created = agg["created"]
+    upload.debts_updated = agg["updated"]
+    upload.customers_created = agg["new_customers"]
+    upload.customers_matched = agg["customers"] - agg["new_customers"]
+    upload.status = UploadStatus.COMPLETED_WITH_ERRORS if agg["failed"] else UploadStatus.COMPLETED
+    upload.completed_at = timezone.now()
+    upload.save()
+    logger.info(
+        "upload %s %s: %s rows, %s ok, %s skipped, %s failed",
+        upload_id, upload.status, agg["rows"], agg["success"], agg["skipped"], agg["failed"],
+    )
+    return upload
+
+
+# --------------------------------------------------------------------------- one chunk
+
+
+def _import_chunk_with_retry(upload: FileUpload, prepared: list[Prepared]) -> None:
+    first_line = prepared[0].record.line_number
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        try:
+            _import_chunk(upload, prepared)
+            return
+        except IntegrityError:
+            # Another upload processed at the same time created the same
+            # customer (fingerprint) or loan (loan_id) after we looked. The
+            # chunk rolled back whole; looking again finds their rows.
+            if attempt == CHUNK_ATTEMPTS:
+                raise
+            logger.info("upload %s: chunk at line %s raced another import, retrying", upload.pk, first_line)
+        except OperationalError as exc:
+            if attempt == CHUNK_ATTEMPTS or exc.args[0] not in _MYSQL_RETRYABLE:
+                raise
+            logger.info("upload %s: chunk at line %s hit %s, retrying", upload.pk, first_line, exc.args[0])
+
+
+def _load_index(prepared: list[Prepared]) -> LoanBookIndex:
+    """What one chunk knows about existing customers and debts (a few IN queries)."""
+    ok = [p for p in prepared if p.row.ok]
+    index = LoanBookIndex()
+    fingerprints = {p.fp_name for p in ok} | {p.fp_nid for p in ok if p.fp_nid}
+    index.remember_customers(
+        bulk.fetch_any(Customer, _CUSTOMER_LOAD_FIELDS, primary_phone={p.row.phone for p in ok}, fingerprint=fingerprints)
+    )
+    loaded = bulk.fetch_any(Debt, _DEBT_LOAD_FIELDS, loan_id={p.row.loan_id for p in ok})
+    owners = {values[1] for values in loaded} - set(index.customers)
+    if owners:
+        index.remember_customers(bulk.fetch_any(Customer, _CUSTOMER_LOAD_FIELDS, id=owners))
+    for values in loaded:
+        index.remember_debt(values[0], values[1], values[2], dict(zip(DEBT_UPDATE_FIELDS, values[3:], strict=True)))
+    _load_email_owners(index, {p.row.email for p in ok if p.row.email})
+    _load_done_before(index, {p.fingerprint for p in ok})
+    return index
+
+
+def _load_email_owners(index: LoanBookIndex, emails: set[str]) -> None:
+    index.email_owner = {c.email.lower(): c for c in index.customers.values() if c.email}
+    unknown = emails - set(index.email_owner)
+    if unknown:
+        for email, owner_id in Customer.objects.filter(email__in=unknown).values_list("email", "pk"):
+            index.email_owner[email.lower()] = index.customers.get(owner_id, owner_id)
+
+
+def _load_done_before(index: LoanBookIndex, fingerprints: set[str]) -> None:
+    """Lines already imported with identical content (this file again, or the
+    same line in another file): skipped, pointing at what they matched."""
+    if not fingerprints:
+        return
+    prior = (
+        UploadRow.objects.filter(row_fingerprint__in=fingerprints, status__in=SUCCESS_STATUSES, matched_debt__isnull=False)
+        .order_by()
+        .values_list("id", "row_fingerprint", "matched_customer_id", "matched_debt_id")
+    )
+    for _, fp, customer_id, debt_id in sorted(prior):  # the earliest import wins
+        index.done_before.setdefault(fp, (customer_id, debt_id))
+
+
+def _import_chunk(upload: FileUpload, prepared: list[Prepared]) -> None:
+    """One chunk, one transaction: customers, debts, upload rows and the upload's counters."""
+    now = timezone.now()
+    with transaction.atomic():
+        # The row lock makes a chunk a claim: two processors of one upload
+        # (a redelivered task next to a live one, a double "resume") take
+        # turns, and the second one sees the lines as already done.
+        locked = FileUpload.objects.select_for_update().only("id", "status", "last_line_number").get(pk=upload.pk)
+        if locked.status in FINAL_STATUSES:
+            raise _UploadFinished
+        prepared = [p for p in prepared if p.record.line_number > locked.last_line_number]
+        if not prepared:
+            return
+        index = _load_index(prepared)
+        outcomes = match_lines(
+            index, prepared, uploaded_at=upload.uploaded_at, currency=settings.DEFAULT_CURRENCY,
+            default_after_days=settings.DELINQUENCY_DEFAULT_AFTER_DAYS,
+        )
+        write_matches(index, upload, now)
+        rows = [upload_row(outcome) for outcome in outcomes]
+        insert_upload_rows(upload, rows, now)
+        _count_chunk(upload, index, outcomes, last_line=prepared[-1].record.line_number, now=now)
+
+
+def _count_chunk(upload: FileUpload, index: LoanBookIndex, outcomes: list[Outcome], *, last_line: int, now) -> None:
+    """Move the upload's counters by what this chunk did (``_finish`` recounts exactly at the end)."""
+    counts = dict.fromkeys(RowStatus.values, 0)
+    matched_existing = set()
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+        customer = outcome.customer
+        if (isinstance(customer, CustomerRecord) and outcome.method not in (MatchMethod.NEW, MatchMethod.DUPLICATE_ROW)
+                and customer.pk in index.customers):
+            matched_existing.add(customer.pk)
+    FileUpload.objects.filter(pk=upload.pk).update(
+        processed_records=F("processed_records") + len(outcomes),
+        success_records=F("success_records") + counts[RowStatus.MATCHED] + counts[RowStatus.CREATED] + counts[RowStatus.UPDATED],
+        failed_records=F("failed_records") + counts[RowStatus.FAILED],
+        skipped_records=F("skipped_records") + counts[RowStatus.SKIPPED],
+        debts_created=F("debts_created") + counts[RowStatus.CREATED],
+        debts_updated=F("debts_updated") + counts[RowStatus.UPDATED],
+        customers_created=F("customers_created") + len(index.new_customers),
+        customers_matched=F("customers_matched") + len(matched_existing),
+        last_line_number=last_line,
+        status=UploadStatus.PROCESSING,
+        updated_at=now,
+    )
