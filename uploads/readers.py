@@ -247,7 +247,7 @@ class XlsxLoanBook(LoanBookReader):
     delimiter = ""
 
     def _rows(self) -> Iterator[tuple[int, list]]:
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # noqa: PLC0415 — openpyxl is slow to import; only an .xlsx book needs it
 
         self.fileobj.seek(0)
         try:

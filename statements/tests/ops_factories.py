@@ -3,8 +3,7 @@ database for the API, page and view tests (the engine's own tests parse real
 sample files; these tests are about reading what is stored)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from details.models import CustomerDetails
@@ -29,7 +28,7 @@ def make_statement(
     details: CustomerDetails | None = None,
     rm_name: str = "",
     with_summary: bool = True,
-    start: datetime = datetime(2025, 9, 1, 8, tzinfo=dt_timezone.utc),
+    start: datetime = datetime(2025, 9, 1, 8, tzinfo=UTC),
     break_at: int | None = None,
 ) -> Statement:
     n = next(_counter)

@@ -1,5 +1,7 @@
 """Statements API: filters, ordering, pagination, detail, transactions,
 analytics — read by the roles that use them."""
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,12 +38,10 @@ def test_list_filters_by_provider_account_and_statuses(reader_client):
 
 
 def test_list_filters_by_dates_rm_and_customer(reader_client):
-    from datetime import datetime, timezone
-
     details = make_details(cust_id="CUST-77", current_rm_name="Grace Current")
-    early = make_statement(start=datetime(2024, 1, 5, tzinfo=timezone.utc), rm_name="EBRAN BRIGHT")
-    late = make_statement(start=datetime(2025, 9, 1, tzinfo=timezone.utc), details=details)
-    Statement.objects.filter(pk=early.pk).update(created_at=datetime(2024, 2, 1, tzinfo=timezone.utc))
+    early = make_statement(start=datetime(2024, 1, 5, tzinfo=UTC), rm_name="EBRAN BRIGHT")
+    late = make_statement(start=datetime(2025, 9, 1, tzinfo=UTC), details=details)
+    Statement.objects.filter(pk=early.pk).update(created_at=datetime(2024, 2, 1, tzinfo=UTC))
 
     assert _ids(reader_client.get(LIST, {"period_from": "2025-01-01"})) == {late.pk}
     assert _ids(reader_client.get(LIST, {"period_to": "2024-12-31"})) == {early.pk}

@@ -1,10 +1,14 @@
 """The /statements/ pages ops work in."""
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from statements import views
 from statements.choices import StatementStatus, TamperingLevel
+from statements.services import statement_import_file
+from statements.tests.factories import StatementFactory
 from statements.tests.ops_factories import make_statement
 
 pytestmark = pytest.mark.django_db
@@ -67,21 +71,17 @@ def test_detail_shows_transactions_and_balance_chart(ops_browser):
 
 
 def test_large_statement_chart_is_sampled_but_keeps_the_breaks(monkeypatch):
-    from statements import views
-
     statement = make_statement(txns=40, break_at=37)
     assert len(views.balance_chart_points(statement.pk, 40)["labels"]) == 40
     monkeypatch.setattr(views, "CHART_MAX_POINTS", 10)
     sampled = views.balance_chart_points(statement.pk, 40)
     assert len(sampled["labels"]) <= 12
     # The row where calculated and stated part ways survives the sampling.
-    assert any(s != c for s, c in zip(sampled["stated"], sampled["calculated"]))
+    assert any(s != c for s, c in zip(sampled["stated"], sampled["calculated"], strict=True))
 
 
 def test_blank_filters_from_the_page_form_mean_any(client, ops_admin):
     """The page's filter form submits every field; blanks must not empty the list."""
-    from statements.tests.factories import StatementFactory
-
     StatementFactory(acc_prvdr_code="UMTN", status="VERIFIED")
     StatementFactory(acc_prvdr_code="UATL", status="FLAGGED")
     client.force_login(ops_admin)
@@ -94,10 +94,6 @@ def test_blank_filters_from_the_page_form_mean_any(client, ops_admin):
 
 def test_detail_page_shows_the_transaction_span_when_the_file_states_no_period(client, ops_admin, settings):
     """MTN exports carry no statement period: the page shows the first and last transaction dates instead of '? – ?'."""
-    from pathlib import Path
-
-    from statements.services import statement_import_file
-
     sample = Path(settings.BASE_DIR) / "fixtures" / "statements" / "samples" / "mtn_export.xlsx"
     statement = statement_import_file(path=sample, file_name=sample.name, acc_number="772123456").statement
     client.force_login(ops_admin)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import DatabaseError, connection
 
 from statements import services
 from statements.choices import StatementFormat, StatementStatus
@@ -143,8 +144,6 @@ def test_a_write_that_fails_half_way_leaves_nothing_stored():
     """The database itself refuses the processed rows (a trigger, standing in
     for a full disk or a lost connection) after the raw rows went in: all of
     it must be rolled back."""
-    from django.db import DatabaseError, connection
-
     if connection.vendor != "mysql":
         pytest.skip("uses a MySQL trigger to make the database fail mid-write")
     with connection.cursor() as cursor:

@@ -57,7 +57,7 @@ def test_seed_000_query_lists_flagged_statements_with_borrower_context_worst_fir
     with connection.cursor() as cursor:
         cursor.execute(SEED_000_QUERY)
         columns = [c[0] for c in cursor.description]
-        rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
+        rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
     assert [r["borrower_biz_name"] for r in rows] == ["Kampala Hardware", "Jinja Grocers"]
     assert rows[0]["run_id"] == worst.run_id
     assert rows[0]["tot_default_loans"] == 4 and rows[0]["risk_category"] == "high"

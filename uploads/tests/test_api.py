@@ -1,8 +1,8 @@
 """POST /api/v1/uploads/ (202), progress, and the rows of an upload filtered by status."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from uploads.choices import RowStatus, UploadStatus
 from uploads.models import FileUpload

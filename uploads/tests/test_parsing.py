@@ -44,7 +44,7 @@ def test_an_impossible_date_is_refused():
 def _record(**values):
     headers = ["Full Name", "Phone", "Loan ID", "Amount", "Due Date", "National ID", "Email"]
     keys = ["name", "phone", "loan_id", "amount", "due_date", "national_id", "email"]
-    raw = {h: values.get(k, "") for h, k in zip(headers, keys)}
+    raw = {h: values.get(k, "") for h, k in zip(headers, keys, strict=True)}
     return Record(line_number=7, raw=raw, values={k: values.get(k, "") for k in keys}), map_headers(headers)
 
 

@@ -54,12 +54,12 @@ def test_xlsx_numbers_and_dates_read_as_text_a_person_would_type(loan_book):
 
 def test_quoted_fields_with_delimiters_and_newlines_keep_the_line_numbers_of_the_file():
     text = (
-        'name,phone,loan_id,amount,Branch\r\n'
-        '"Kato, Francis",0772123456,L1,"1,000",Main\r\n'
-        '\r\n'
-        '"Auma\r\nEsther",0772123457,L2,500,"Jinja ""East"""\r\n'
-        'Okello,0772123458,L3,700,Gulu\r\n'
-    ).encode()
+        b'name,phone,loan_id,amount,Branch\r\n'
+        b'"Kato, Francis",0772123456,L1,"1,000",Main\r\n'
+        b'\r\n'
+        b'"Auma\r\nEsther",0772123457,L2,500,"Jinja ""East"""\r\n'
+        b'Okello,0772123458,L3,700,Gulu\r\n'
+    )
     reader = open_loan_book(io.BytesIO(text), "book.csv")
     records = list(reader.records())
     assert [(r.line_number, r.values["name"]) for r in records] == [(2, "Kato, Francis"), (4, "Auma\r\nEsther"), (6, "Okello")]
