@@ -3,17 +3,16 @@
 A line of a loan book names a person (name, phone, maybe a national ID) and
 a loan (``loan_id``). Matching decides, line by line:
 
-* which customer the line is: the same phone and national ID; else the same
-  phone and name (the customer fingerprint); else the only customer on that
-  phone who has no other national ID; else a new customer;
-* which loan it is: the same ``loan_id`` (case-insensitively, as the
-  database compares them). A known loan whose borrower is not the person the
-  line names fails the line with the reason, rather than moving a loan to
-  another person;
-* what the line changes: a new customer or loan, or the values the loan book
-  holds for a known one (a blank cell keeps what we have).
+* the customer: the same phone and national ID; else the same phone and
+  name (the customer fingerprint); else the only customer on that phone with
+  no other national ID; else a new customer;
+* the loan: the same ``loan_id`` (case-insensitively, as the database
+  compares them). A known loan of another person fails the line with the
+  reason, rather than moving the loan;
+* what changes: a new customer or loan, or the loan book's values on a known
+  one (a blank cell keeps what we have).
 
-``uploads.services.process`` loads a chunk's known customers and loans into a
+``uploads.services.process`` loads what a chunk knows into a
 ``LoanBookIndex``, calls ``match_lines`` and writes what it decided.
 """
 from __future__ import annotations
@@ -35,14 +34,13 @@ if TYPE_CHECKING:
     from uploads.parsing import ParsedRow
 
 
-# The vocabulary is spelled here as ``StrEnum``s rather than imported from the
-# model choices (``uploads.choices``, Django ``TextChoices``) so the rules stay
-# free of Django and mypy can check them strictly;
-# ``uploads/tests/test_matching.py`` proves the two spell the same values.
-
-
 class MatchMethod(StrEnum):
-    """How a line found its customer, as stored in ``UploadRow.match_method``."""
+    """How a line found its customer, as stored in ``UploadRow.match_method``.
+
+    Spelled here rather than imported from ``uploads.choices`` (Django
+    ``TextChoices``) so the rules stay free of Django and mypy checks them
+    strictly; ``test_matching`` proves the two agree, as for ``RowStatus``.
+    """
 
     FINGERPRINT = "fingerprint"
     PHONE_NATIONAL_ID = "phone_national_id"

@@ -7,6 +7,7 @@ never echoed back in clear.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -151,6 +152,9 @@ def _normalized_phone(text: str, region: str) -> str:
     return normalize_phone(text, region)
 
 
+Fail = Callable[[str, str, str], None]
+
+
 def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> ParsedRow:
     """Validate and type one record; problems go to ``row.errors``, never raise."""
     values = record.values
@@ -166,7 +170,14 @@ def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> Parse
             f"line {line}: {len(header_map.headers) + len(record.extra_cells)} values but the header has "
             f"{len(header_map.headers)} columns (an unquoted delimiter inside a value?)"
         )
+    _who_and_which_loan(values, row, fail, region)
+    _amounts_and_dates(values, row, fail)
+    _details(values, row, fail)
+    return row
 
+
+def _who_and_which_loan(values: dict[str, str], row: ParsedRow, fail: Fail, region: str) -> None:
+    """The required name, loan_id and phone, and the optional second phone."""
     for field_name in ("name", "loan_id"):
         text = values.get(field_name, "")
         if not text:
@@ -192,6 +203,9 @@ def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> Parse
         except InvalidPhoneNumber:
             fail("secondary_phone", secondary, f"is not a valid phone number for region {region}")
 
+
+def _amounts_and_dates(values: dict[str, str], row: ParsedRow, fail: Fail) -> None:
+    """The required amount (the balance owed), the optional amounts and dates."""
     amount = values.get("amount", "")
     if not amount:
         fail("amount", amount, "is required")
@@ -217,6 +231,9 @@ def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> Parse
             except FieldError as exc:
                 fail(field_name, text, str(exc))
 
+
+def _details(values: dict[str, str], row: ParsedRow, fail: Fail) -> None:
+    """The optional branch and staff texts, email, national ID and currency."""
     for field_name in TEXT_FIELDS:
         text = values.get(field_name, "")
         if len(text) > MAX_LENGTHS[field_name]:
@@ -247,4 +264,3 @@ def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> Parse
             row.currency = currency.upper()
         else:
             fail("currency", currency, "is not a 3-letter currency code (e.g. UGX)")
-    return row

@@ -55,11 +55,20 @@ def make_statement(
         duplicate_count=duplicate_count, balance_match=balance_match, balance_diff_change_ratio=Decimal(change_ratio),
         verification_status=verification_status, tampering_level=tampering_level,
     )
+    _make_transactions(statement, n=n, txns=txns, start=start, break_at=break_at, duplicate_count=duplicate_count)
+    return statement
+
+
+def _make_transactions(statement: Statement, *, n: int, txns: int, start: datetime, break_at: int | None, duplicate_count: int) -> None:
+    """``txns`` raw rows of 1,000 each and their processed rows; from ``break_at`` on,
+    the calculated balance parts from the stated one by 500."""
+    common = {"statement": statement, "acc_prvdr_code": statement.acc_prvdr_code, "acc_number": statement.acc_number,
+              "run_id": statement.run_id}
     raws, balance = [], Decimal("100000")
     for i in range(txns):
         balance += Decimal("1000")
         raws.append(RawTransaction(
-            statement=statement, acc_prvdr_code=provider, acc_number=statement.acc_number, run_id=statement.run_id,
+            **common,
             row_number=i + 1, txn_id=f"T{n}-{i}", txn_date=start + timedelta(hours=i), description=f"Payment {i}",
             amount=Decimal("1000"), fee=Decimal("0"), balance=balance, raw_amount="1,000", raw_balance=f"{balance:,}",
         ))
@@ -72,13 +81,12 @@ def make_statement(
         else:
             calc_shown = calc
         processed.append(ProcessedTransaction(
-            statement=statement, acc_prvdr_code=provider, acc_number=statement.acc_number, run_id=statement.run_id,
+            **common,
             sequence=i + 1, txn_id=raw.txn_id, txn_date=raw.txn_date, description=raw.description, amount=raw.amount,
             fee=raw.fee, balance=raw.balance, calculated_running_balance=calc_shown, balance_diff=calc_shown - raw.balance,
             is_duplicate=i < duplicate_count,
         ))
     ProcessedTransaction.objects.bulk_create(processed)
-    return statement
 
 
 def make_details(**fields) -> CustomerDetails:

@@ -69,17 +69,8 @@ def _worker_blocked_on_the_loan() -> bool:
         return cursor.fetchone()[0] > 0
 
 
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_import_resumes_to_the_same_result(tmp_path):
-    if connection.vendor != "mysql":
-        pytest.skip("needs a database server shared with a second process")
-    book = tmp_path / "book.csv"
-    _write_book(book)
-    _seed_existing_loan()
-    with open(book, "rb") as handle:
-        upload = file_upload_create(fileobj=handle, filename="book.csv", enqueue=False)
-
+def _worker_env() -> dict[str, str]:
+    """A separate process on the test database, chunks of CHUNK lines, no broker."""
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -90,13 +81,17 @@ def test_a_worker_killed_mid_import_resumes_to_the_same_result(tmp_path):
     }
     env.pop("TEST_DB_NAME", None)
     env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+def _kill_the_worker_inside_chunk_4(upload) -> None:
     # Hold the existing loan's row lock: the worker commits chunks 1-3, then
     # blocks inside chunk 4 when it updates that loan. That is where it dies.
     with transaction.atomic():
         Debt.objects.select_for_update().get(loan_id=LOCKED_LOAN)
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "import_loan_book", "--resume", str(upload.pk), "--json"],
-            cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=settings.BASE_DIR, env=_worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         try:
             deadline = time.monotonic() + 60
@@ -111,6 +106,20 @@ def test_a_worker_killed_mid_import_resumes_to_the_same_result(tmp_path):
                 worker.kill()
             worker.stdout.close()
             worker.stderr.close()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_import_resumes_to_the_same_result(tmp_path):
+    if connection.vendor != "mysql":
+        pytest.skip("needs a database server shared with a second process")
+    book = tmp_path / "book.csv"
+    _write_book(book)
+    _seed_existing_loan()
+    with open(book, "rb") as handle:
+        upload = file_upload_create(fileobj=handle, filename="book.csv", enqueue=False)
+
+    _kill_the_worker_inside_chunk_4(upload)
 
     crashed = FileUpload.objects.get(pk=upload.pk)
     assert crashed.status == UploadStatus.PROCESSING
