@@ -232,6 +232,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {"webhook": "6000/min"},
+    # Services raise Django's ValidationError; the API answers it with a 400.
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CreditDesk API",

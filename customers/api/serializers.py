@@ -2,53 +2,16 @@
 
 Personal identifiers are written in clear and always read back masked
 (``••••6789``): ``MaskedCharField`` does both under one field name, so a
-partner writes ``ssn`` and reads ``ssn``.
+partner writes ``ssn`` and reads ``ssn``. Service errors become 400/403 in
+``core.api.exceptions``.
 """
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 
-from core.masking import mask
+from core.api.serializers import MaskedCharField, changed_fields
 from customers import services
 from customers.models import BankAccount, Customer
-
-
-MASK_PREFIX = "••••"
-
-
-class MaskedCharField(serializers.CharField):
-    """Accepts the clear value, answers the last four characters only."""
-
-    def to_representation(self, value):
-        return mask(value)
-
-
-def service_call(function, **kwargs):
-    """Call a service; its ``ValidationError``/``PermissionDenied`` become DRF's (400/403)."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise serializers.ValidationError(detail) from None
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc) or None) from None
-
-
-def changed_fields(instance, validated_data: dict) -> dict:
-    """Only what a PUT/PATCH actually changes, so an unchanged read-only-by-rule
-    field sent back as read is not mistaken for an attempt to change it."""
-    changed = {}
-    for name, value in validated_data.items():
-        if isinstance(value, str) and value.startswith(MASK_PREFIX):
-            continue  # a masked value read from us and sent back: unchanged
-        current = getattr(instance, name, None)
-        if hasattr(current, "pk") and not hasattr(value, "pk"):
-            current = current.pk
-        if current != value:
-            changed[name] = value
-    return changed
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -79,41 +42,12 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         user = self.context["request"].user
-        return service_call(services.customer_create, created_by=user, **validated_data)
+        return services.customer_create(created_by=user, **validated_data)
 
     def update(self, instance, validated_data):
         user = self.context["request"].user
         data = changed_fields(instance, validated_data)
-        return service_call(services.customer_update, customer_id=instance.pk, data=data, updated_by=user)
-
-
-class LastPaymentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
-    payment_date = serializers.DateTimeField()
-    debt_id = serializers.IntegerField()
-
-
-class LastContactSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    timestamp = serializers.DateTimeField()
-    communication_type = serializers.CharField()
-    direction = serializers.CharField()
-    outcome = serializers.CharField()
-
-
-class CustomerSummarySerializer(serializers.Serializer):
-    """Seed 002's customer summary, plus what an agent needs before a call."""
-
-    customer = serializers.IntegerField()
-    total_debt = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="Balance of debts still being collected")
-    active_debt_count = serializers.IntegerField(help_text="Debts active, in collection or defaulted")
-    debt_count = serializers.IntegerField(help_text="All debts, closed ones included")
-    total_paid = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="Completed payments, refunds excluded")
-    worst_days_past_due = serializers.IntegerField()
-    last_payment = LastPaymentSerializer(allow_null=True)
-    last_contact_date = serializers.DateTimeField(allow_null=True)
-    last_contact = LastContactSerializer(allow_null=True)
+        return services.customer_update(customer_id=instance.pk, data=data, updated_by=user)
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
@@ -130,12 +64,10 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         customer = validated_data.pop("customer")
-        return service_call(
-            services.bank_account_create, customer_id=customer.pk, created_by=self.context["request"].user, **validated_data
-        )
+        return services.bank_account_create(customer_id=customer.pk, created_by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
         data = changed_fields(instance, validated_data)
         if "customer" in data:
             raise serializers.ValidationError({"customer": "A bank account cannot move to another customer."})
-        return service_call(services.bank_account_update, account_id=instance.pk, data=data, updated_by=self.context["request"].user)
+        return services.bank_account_update(account_id=instance.pk, data=data, updated_by=self.context["request"].user)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from customers.api.serializers import MaskedCharField, changed_fields, service_call
+from core.api.serializers import MaskedCharField, changed_fields
 from debts import services
 from debts.choices import DebtStatus, PromiseStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
@@ -38,13 +38,13 @@ class DebtSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         customer = validated_data.pop("customer")
-        return service_call(services.debt_create, customer_id=customer.pk, created_by=_user(self), **validated_data)
+        return services.debt_create(customer_id=customer.pk, created_by=_user(self), **validated_data)
 
     def update(self, instance, validated_data):
         data = changed_fields(instance, validated_data)
         if "customer" in data:
             raise serializers.ValidationError({"customer": "A debt cannot move to another customer."})
-        return service_call(services.debt_update, debt_id=instance.pk, data=data, updated_by=_user(self))
+        return services.debt_update(debt_id=instance.pk, data=data, updated_by=_user(self))
 
 
 class DebtSettleSerializer(serializers.Serializer):
@@ -85,7 +85,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         debt = validated_data.pop("debt")
         txid = (validated_data.get("transaction_id") or "").strip()
         self.replayed = bool(txid) and Payment.objects.filter(transaction_id=txid).exists()
-        return service_call(services.payment_create, debt_id=debt.pk, recorded_by=_user(self), **validated_data)
+        return services.payment_create(debt_id=debt.pk, recorded_by=_user(self), **validated_data)
 
     def update(self, instance, validated_data):
         data = changed_fields(instance, validated_data)
@@ -93,7 +93,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"debt": "A payment cannot move to another debt; fail it and record a new one."})
         if "status" in data:
             raise serializers.ValidationError({"status": "Use POST payments/{id}/complete/ or refund/ to change the status."})
-        return service_call(services.payment_update, payment_id=instance.pk, data=data, updated_by=_user(self))
+        return services.payment_update(payment_id=instance.pk, data=data, updated_by=_user(self))
 
 
 class PaymentRefundSerializer(serializers.Serializer):
@@ -120,10 +120,10 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
         ids = {
             f"{name}_id": getattr(validated_data.pop(name, None), "pk", None) for name in ("customer", "debt", "call_session")
         }
-        return service_call(services.communication_log_create, agent_user=_user(self), **ids, **validated_data)
+        return services.communication_log_create(agent_user=_user(self), **ids, **validated_data)
 
     def update(self, instance, validated_data):
-        return service_call(services.communication_log_update, log_id=instance.pk, data=changed_fields(instance, validated_data))
+        return services.communication_log_update(log_id=instance.pk, data=changed_fields(instance, validated_data))
 
 
 class PromiseToPaySerializer(serializers.ModelSerializer):
@@ -144,8 +144,7 @@ class PromiseToPaySerializer(serializers.ModelSerializer):
         if validated_data.pop("status", PromiseStatus.PENDING) != PromiseStatus.PENDING:
             raise serializers.ValidationError({"status": "A new promise is PENDING."})
         log = validated_data.pop("communication_log", None)
-        return service_call(
-            services.promise_create,
+        return services.promise_create(
             debt_id=validated_data.pop("debt").pk,
             communication_log_id=getattr(log, "pk", None),
             created_by=_user(self),
@@ -153,7 +152,7 @@ class PromiseToPaySerializer(serializers.ModelSerializer):
         )
 
     def update(self, instance, validated_data):
-        return service_call(services.promise_update, promise_id=instance.pk, data=changed_fields(instance, validated_data))
+        return services.promise_update(promise_id=instance.pk, data=changed_fields(instance, validated_data))
 
 
 class AgingBucketSerializer(serializers.Serializer):
@@ -178,3 +177,32 @@ class AgingReportSerializer(serializers.Serializer):
     group_by = serializers.CharField()
     totals = AgingTotalsSerializer()
     groups = AgingGroupSerializer(many=True)
+
+
+class LastPaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    payment_date = serializers.DateTimeField()
+    debt_id = serializers.IntegerField()
+
+
+class LastContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    timestamp = serializers.DateTimeField()
+    communication_type = serializers.CharField()
+    direction = serializers.CharField()
+    outcome = serializers.CharField()
+
+
+class CustomerSummarySerializer(serializers.Serializer):
+    """Seed 002's customer summary, plus what an agent needs before a call."""
+
+    customer = serializers.IntegerField()
+    total_debt = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="Balance of debts still being collected")
+    active_debt_count = serializers.IntegerField(help_text="Debts active, in collection or defaulted")
+    debt_count = serializers.IntegerField(help_text="All debts, closed ones included")
+    total_paid = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="Completed payments, refunds excluded")
+    worst_days_past_due = serializers.IntegerField()
+    last_payment = LastPaymentSerializer(allow_null=True)
+    last_contact_date = serializers.DateTimeField(allow_null=True)
+    last_contact = LastContactSerializer(allow_null=True)

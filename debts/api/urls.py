@@ -9,6 +9,9 @@ router.register("debts", views.DebtViewSet, basename="debt")
 router.register("payments", views.PaymentViewSet, basename="payment")
 router.register("communication-logs", views.CommunicationLogViewSet, basename="communication-log")
 router.register("promises", views.PromiseToPayViewSet, basename="promise")
+# A customer's collections summary keeps the customers API's path and name
+# (api:customer-summary); it is served here, by the app that owns debts.
+router.register("customers", views.CustomerSummaryViewSet, basename="customer")
 
 urlpatterns = [
     path("reports/aging/", views.AgingReportView.as_view(), name="aging-report"),
