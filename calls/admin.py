@@ -1,7 +1,15 @@
+"""Call-session admin, and the "Call now" actions calls adds to the
+customer, debt, upload and upload-row changelists (those apps sit below
+calls and cannot import it; see ``core.admin``)."""
 from django.contrib import admin, messages
 
 from calls import services
+from calls.admin_actions import call_customers_now, call_debts_now, call_upload_rows_now, call_uploads_now
 from calls.models import CallSession, CallStatusUpdate, UnmatchedCallback
+from core.admin import add_admin_actions
+from customers.admin import CustomerAdmin
+from debts.admin import DebtAdmin
+from uploads.admin import FileUploadAdmin, UploadRowAdmin
 
 
 class CallStatusUpdateInline(admin.TabularInline):
@@ -72,3 +80,9 @@ class UnmatchedCallbackAdmin(admin.ModelAdmin):
     search_fields = ("call_sid",)
     raw_id_fields = ("reconciled_session",)
     readonly_fields = ("provider", "call_sid", "status", "payload", "received_at", "reconciled_at", "reconciled_session")
+
+
+add_admin_actions(CustomerAdmin, call_customers_now)
+add_admin_actions(DebtAdmin, call_debts_now)
+add_admin_actions(FileUploadAdmin, call_uploads_now)
+add_admin_actions(UploadRowAdmin, call_upload_rows_now)

@@ -1,8 +1,9 @@
 """"Call now" admin actions for other apps' changelists.
 
-The customers, debts and uploads admins list these (wired by their owners);
-each one schedules calls through ``calls.services`` like the API does and
-reports what was scheduled and what was skipped and why.
+``calls/admin.py`` adds them to the customers, debts and uploads admins
+(apps below calls, which cannot import it). Each one schedules calls through
+``calls.services`` like the API does and reports what was scheduled and
+what was skipped and why.
 """
 from __future__ import annotations
 

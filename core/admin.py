@@ -1,8 +1,19 @@
-"""Admin building blocks shared by every app."""
-from django.contrib import admin
+"""Admin building blocks shared by every app: admins for huge tables, admins
+whose writes go through services, and the hooks an app uses to add to a
+lower app's admin."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
+from django.http import HttpResponseRedirect
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 
 
 class EstimatedCountPaginator(Paginator):
@@ -34,3 +45,110 @@ class HugeTableAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 100
+
+
+# --------------------------------------------------------------------------
+# admins whose writes go through services
+
+
+def validation_messages(exc: ValidationError) -> list[str]:
+    """A service's ValidationError as lines an ops person reads ("field: message")."""
+    if hasattr(exc, "error_dict"):
+        return [f"{field}: {msg}" if field != "__all__" else msg for field, msgs in exc.message_dict.items() for msg in msgs]
+    return list(exc.messages)
+
+
+class ServiceAdminMixin:
+    """Admin whose saves call services: a service's ValidationError becomes a
+    message on the page instead of a server error, and nothing is saved (the
+    admin's own transaction rolls back)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, "Not saved: " + "; ".join(validation_messages(exc)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class AuditedAdminMixin:
+    """History is shown but never reverted: a revert would write old money
+    values past the services."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def summary_html(rows: Iterable[tuple[str, Any]]) -> str:
+    """``(label, value)`` rows as the small two-column table the admin shows in a read-only panel."""
+    return format_html(
+        "<table><tbody>{}</tbody></table>",
+        format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+    )
+
+
+# --------------------------------------------------------------------------
+# what apps above an app add to its admin
+#
+# The layers run calls → uploads → debts | statements → details → customers →
+# core, and an app imports only from below. A lower app's admin page may
+# still show a higher app's work ("Call now" on a customer, the debts on a
+# customer's page), so the higher app adds it from its own admin.py, which
+# Django's admin autodiscovery imports before the first request:
+#
+#     from customers.admin import CustomerAdmin          # lower app: allowed
+#     add_admin_actions(CustomerAdmin, call_customers_now)
+#
+# Importing the lower admin class (rather than looking the model up in
+# ``admin.site._registry``) makes Python load and register it first, whatever
+# the order of INSTALLED_APPS. The additions go onto the class, which the
+# registered instance reads at every request, so the page is the same as if
+# the lower admin had listed them itself.
+
+
+def add_admin_actions(admin_class: type[admin.ModelAdmin], *actions: Callable) -> None:
+    """Append ``actions`` to ``admin_class``'s changelist actions (after its own)."""
+    admin_class.actions = [*(admin_class.actions or ()), *actions]
+
+
+def add_admin_inlines(admin_class: type[admin.ModelAdmin], *inlines: type[InlineModelAdmin]) -> None:
+    """Append ``inlines`` to ``admin_class``'s inlines (after its own)."""
+    admin_class.inlines = [*admin_class.inlines, *inlines]
+
+
+class PanelsAdminMixin:
+    """Read-only panels at the top of an existing object's change page, each
+    added by an app above this admin's own with :func:`add_admin_panel`
+    (debts puts the collections summary on the customer page)."""
+
+    panels: tuple[tuple[str, str], ...] = ()  # (fieldset title, read-only field name)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*((title, {"fields": (name,)}) for title, name in self.panels), *fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*(name for _title, name in self.panels), *super().get_readonly_fields(request, obj))
+
+
+def add_admin_panel(admin_class: type[PanelsAdminMixin], *, name: str, title: str, label: str, render: Callable[[Any], str]) -> None:
+    """Show ``render(obj)`` (safe HTML) in a panel titled ``title`` at the top of ``admin_class``'s change page.
+
+    ``name`` becomes a read-only field (a method of the admin, labelled
+    ``label``), as if the admin had declared it: the page's markup is the same.
+    """
+
+    @admin.display(description=label)
+    def panel(self, obj):
+        return render(obj)
+
+    panel.__name__ = name
+    setattr(admin_class, name, panel)
+    admin_class.panels = (*admin_class.panels, (title, name))

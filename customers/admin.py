@@ -1,18 +1,23 @@
 """Customer and bank-account admin. Saves go through ``customers.services``;
 personal identifiers are typed in, never shown back (masked), and kept out
-of the audit history and the exports."""
+of the audit history and the exports.
+
+Apps above customers add to the customer page from their own admin.py
+(``core.admin``'s hooks): debts the collections summary and the debts and
+contacts inlines, calls the "Call now" action.
+"""
 from django.contrib import admin
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from calls.admin_actions import call_customers_now
-from customers import admin_relationship_managers  # noqa: F401  (registers RelationshipManager)
-from customers import services
+from core.admin import AuditedAdminMixin, PanelsAdminMixin, ServiceAdminMixin
+from customers import (
+    admin_relationship_managers,  # noqa: F401  (registers RelationshipManager)
+    services,
+)
 from customers.forms import BankAccountAdminForm, CustomerAdminForm
 from customers.models import BankAccount, Customer
-from customers.selectors import customer_summary
-from debts.admin import AuditedAdminMixin, ServiceAdminMixin, summary_html
 
 
 class CustomerResource(resources.ModelResource):
@@ -40,58 +45,22 @@ class BankAccountInline(admin.TabularInline):
         return False
 
 
-def _debt_inline():
-    from debts.models import Debt
-
-    class DebtInline(admin.TabularInline):
-        model = Debt
-        extra = 0
-        fields = ("loan_id", "debt_type", "original_amount", "current_balance", "status", "due_date", "days_past_due")
-        readonly_fields = fields
-        show_change_link = True
-        can_delete = False
-
-        def has_add_permission(self, request, obj=None):
-            return False
-
-    return DebtInline
-
-
-def _log_inline():
-    from debts.models import CommunicationLog
-
-    class CommunicationLogInline(admin.TabularInline):
-        model = CommunicationLog
-        extra = 0
-        fields = ("timestamp", "communication_type", "direction", "outcome", "agent_id", "duration_seconds")
-        readonly_fields = fields
-        ordering = ("-timestamp",)
-        show_change_link = True
-        can_delete = False
-
-        def has_add_permission(self, request, obj=None):
-            return False
-
-    return CommunicationLogInline
-
-
 @admin.register(Customer)
-class CustomerAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+class CustomerAdmin(PanelsAdminMixin, ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     resource_classes = [CustomerResource]
-    actions = [call_customers_now]
+    inlines = [BankAccountInline]  # debts adds its own
     list_display = ("full_name", "primary_phone", "cust_id", "state", "account_status", "do_not_call", "last_contact_date", "created_at")
     list_filter = ("account_status", "do_not_call", "state", "employment_status", "country")
     search_fields = ("full_name", "primary_phone", "email", "cust_id", "business_name")
     list_select_related = ("relationship_manager",)
     readonly_fields = (
-        "collections_summary", "fingerprint", "masked_ssn", "masked_national_id", "first_uploaded_at", "last_contact_date",
+        "fingerprint", "masked_ssn", "masked_national_id", "first_uploaded_at", "last_contact_date",
         "created_at", "updated_at",
     )
     autocomplete_fields = ("relationship_manager",)
     date_hierarchy = "created_at"
     fieldsets = (
-        ("Collections summary", {"fields": ("collections_summary",)}),
         ("Identity", {"fields": ("full_name", "business_name", "first_name", "middle_name", "last_name", "date_of_birth", "cust_id", "fingerprint")}),
         ("Personal identifiers (stored encrypted)", {"fields": ("masked_ssn", "ssn", "masked_national_id", "national_id")}),
         ("Contact", {"fields": ("primary_phone", "secondary_phone", "email", "do_not_call", "timezone")}),
@@ -102,15 +71,7 @@ class CustomerAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHis
     )
 
     def get_inlines(self, request, obj):
-        return [BankAccountInline, _debt_inline(), _log_inline()] if obj else []
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        return fieldsets if obj else fieldsets[1:]
-
-    @admin.display(description="Summary")
-    def collections_summary(self, obj):
-        return summary_html(customer_summary(customer=obj)) if obj and obj.pk else "—"
+        return super().get_inlines(request, obj) if obj else []
 
     def save_model(self, request, obj, form, change):
         editable = services.CUSTOMER_FIELDS

@@ -1,56 +1,35 @@
 """Collections admin. Every write calls ``debts.services``; money fields are
 read-only here and move only through the actions (complete, refund, settle,
-write off), each behind its permission."""
+write off), each behind its permission.
+
+It also adds to the customer page (customers sits below debts and cannot
+import it): the collections summary panel, and the customer's debts and
+contacts as inlines.
+"""
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import path
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from calls.admin_actions import call_debts_now
+from core.admin import (
+    AuditedAdminMixin,
+    ServiceAdminMixin,
+    add_admin_inlines,
+    add_admin_panel,
+    summary_html,
+    validation_messages,
+)
+from customers.admin import CustomerAdmin
 from debts import selectors, services
-from debts.choices import DebtStatus, PaymentStatus
+from debts.choices import DebtStatus, PaymentStatus, PromiseStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
-
-
-class ServiceAdminMixin:
-    """Admin whose saves call services: a service's ValidationError becomes a
-    message on the page instead of a server error, and nothing is saved (the
-    admin's own transaction rolls back)."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            self.message_user(request, "Not saved: " + "; ".join(_messages(exc)), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-
-class AuditedAdminMixin:
-    """History is shown but never reverted: a revert would write old money
-    values past the services."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied("History is read-only.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [f"{field}: {msg}" if field != "__all__" else msg for field, msgs in exc.message_dict.items() for msg in msgs]
-    return list(exc.messages)
 
 
 def _copy_into(obj, saved) -> None:
@@ -69,7 +48,7 @@ def _run_each(modeladmin, request, queryset, label: str, call) -> None:
                 call(obj)
             done += 1
         except (ValidationError, PermissionDenied) as exc:
-            reason = "; ".join(_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
+            reason = "; ".join(validation_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
             failed.append(f"{obj}: {reason}")
     if done:
         modeladmin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
@@ -180,7 +159,7 @@ class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistory
     autocomplete_fields = ("customer",)
     inlines = [PaymentInline, PromiseInline]
     date_hierarchy = "due_date"
-    actions = ["settle_debts", "write_off_debts", "move_to_collection", call_debts_now]
+    actions = ["settle_debts", "write_off_debts", "move_to_collection"]  # calls adds "Call now"
     history_list_display = ["status", "current_balance", "days_past_due"]
 
     def get_fieldsets(self, request, obj=None):
@@ -423,8 +402,6 @@ class PromiseToPayAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "status":
-            from debts.choices import PromiseStatus
-
             kwargs["choices"] = [(PromiseStatus.PENDING, "Pending"), (PromiseStatus.CANCELLED, "Cancelled")]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
@@ -440,26 +417,60 @@ class PromiseToPayAdmin(ServiceAdminMixin, admin.ModelAdmin):
         _copy_into(obj, saved)
 
 
-def aging_report_url() -> str:
-    return reverse("admin:debts_debt_aging_report")
+# --------------------------------------------------------------------------
+# on the customer page
 
 
-def summary_html(summary: dict) -> str:
-    """The customer summary as a small admin table (used on the customer page)."""
-    last_payment = summary["last_payment"]
-    last_contact = summary["last_contact"]
-    return format_html(
-        "<table><tbody>"
-        "<tr><th>Total debt</th><td>{}</td></tr>"
-        "<tr><th>Active debts</th><td>{} (of {})</td></tr>"
-        "<tr><th>Total paid</th><td>{}</td></tr>"
-        "<tr><th>Worst days past due</th><td>{}</td></tr>"
-        "<tr><th>Last payment</th><td>{}</td></tr>"
-        "<tr><th>Last contact</th><td>{}</td></tr>"
-        "</tbody></table>",
-        summary["total_debt"], summary["active_debt_count"], summary["debt_count"], summary["total_paid"],
-        summary["worst_days_past_due"],
-        f"{last_payment['amount']} on {last_payment['payment_date']:%Y-%m-%d}" if last_payment else "—",
-        (f"{last_contact['communication_type']} {last_contact['direction']} on {last_contact['timestamp']:%Y-%m-%d %H:%M}"
-         f"{' — ' + last_contact['outcome'] if last_contact['outcome'] else ''}") if last_contact else "—",
-    )
+class DebtInline(admin.TabularInline):
+    model = Debt
+    extra = 0
+    fields = ("loan_id", "debt_type", "original_amount", "current_balance", "status", "due_date", "days_past_due")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CommunicationLogInline(admin.TabularInline):
+    model = CommunicationLog
+    extra = 0
+    fields = ("timestamp", "communication_type", "direction", "outcome", "agent_id", "duration_seconds")
+    readonly_fields = fields
+    ordering = ("-timestamp",)
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _last_payment_text(payment: dict | None) -> str:
+    return f"{payment['amount']} on {payment['payment_date']:%Y-%m-%d}" if payment else "—"
+
+
+def _last_contact_text(log: dict | None) -> str:
+    if not log:
+        return "—"
+    text = f"{log['communication_type']} {log['direction']} on {log['timestamp']:%Y-%m-%d %H:%M}"
+    return text + (" — " + log["outcome"] if log["outcome"] else "")
+
+
+def collections_summary_html(customer) -> str:
+    """The customer's collections summary as a small admin table."""
+    if customer is None or not customer.pk:
+        return "—"
+    summary = selectors.customer_summary(customer=customer)
+    return summary_html([
+        ("Total debt", summary["total_debt"]),
+        ("Active debts", f"{summary['active_debt_count']} (of {summary['debt_count']})"),
+        ("Total paid", summary["total_paid"]),
+        ("Worst days past due", summary["worst_days_past_due"]),
+        ("Last payment", _last_payment_text(summary["last_payment"])),
+        ("Last contact", _last_contact_text(summary["last_contact"])),
+    ])
+
+
+add_admin_panel(CustomerAdmin, name="collections_summary", title="Collections summary", label="Summary", render=collections_summary_html)
+add_admin_inlines(CustomerAdmin, DebtInline, CommunicationLogInline)

@@ -11,7 +11,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import slugify
 
-from calls.admin_actions import call_upload_rows_now, call_uploads_now
 from core.admin import HugeTableAdmin
 from uploads import selectors, services
 from uploads.choices import UploadStatus
@@ -64,7 +63,7 @@ class FileUploadAdmin(admin.ModelAdmin):
     search_fields = ("filename", "sha256")
     list_select_related = ("uploaded_by",)
     date_hierarchy = "uploaded_at"
-    actions = ["download_failed_rows", "resume_processing", call_uploads_now]
+    actions = ["download_failed_rows", "resume_processing"]  # calls adds "Call now"
     fieldsets = (
         (None, {"fields": ("filename", "status", "links", "uploaded_by", "uploaded_by_label", "uploaded_at", "duplicate_of")}),
         ("Counts", {"fields": ("total_records", "processed_records", "success_records", "failed_records", "skipped_records",
@@ -191,7 +190,6 @@ class FileUploadAdmin(admin.ModelAdmin):
 
 @admin.register(UploadRow)
 class UploadRowAdmin(HugeTableAdmin):
-    actions = [call_upload_rows_now]
     list_display = ("file_upload", "line_number", "status", "match_method", "phone_normalized", "matched_customer", "matched_debt", "error")
     list_filter = ("status", "match_method")
     search_fields = ("phone_normalized", "row_fingerprint")
