@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.fields import lookup_hash
+from core.history import set_history_user
 from core.text import customer_fingerprint
 from customers.models import BankAccount, Customer
 from customers.validators import (
@@ -32,11 +33,6 @@ CUSTOMER_FIELDS = frozenset({
 FIELD_ALIASES = {"phone_primary": "primary_phone", "phone_secondary": "secondary_phone"}
 
 BANK_ACCOUNT_FIELDS = frozenset({"account_type", "account_number", "routing_number", "bank_name", "is_active", "is_primary", "notes"})
-
-
-def _set_history_user(obj, user) -> None:
-    if user is not None and getattr(user, "pk", None):
-        obj._history_user = user
 
 
 def _clean_customer_data(data: dict) -> dict:
@@ -121,7 +117,7 @@ def customer_create(*, created_by=None, **fields) -> Customer:
     data = _clean_customer_data(fields)
     customer = Customer(**data)
     _finish_customer(customer, refingerprint=True)
-    _set_history_user(customer, created_by)
+    set_history_user(customer, created_by)
     _save_or_explain(customer)
     return customer
 
@@ -140,7 +136,7 @@ def customer_update(*, customer_id: int, data: dict, updated_by=None) -> Custome
     # The fingerprint is the loan-book matching key: it follows the identity
     # (phone, name, national ID), not every edit.
     _finish_customer(customer, refingerprint=bool({"primary_phone", "full_name", "national_id"} & set(data)))
-    _set_history_user(customer, updated_by)
+    set_history_user(customer, updated_by)
     _save_or_explain(customer)
     return customer
 
@@ -192,13 +188,13 @@ def bank_account_save(*, account: BankAccount, saved_by=None) -> BankAccount:
         for other in others:
             other.is_primary = False
             other.primary_for = None
-            _set_history_user(other, saved_by)
+            set_history_user(other, saved_by)
             other.save(update_fields=["is_primary", "primary_for", "updated_at"])
         account.primary_for_id = account.customer_id
     else:
         account.primary_for = None
     account.full_clean(exclude=["customer", "primary_for"], validate_unique=False, validate_constraints=False)
-    _set_history_user(account, saved_by)
+    set_history_user(account, saved_by)
     _save_or_explain(account)
     return account
 

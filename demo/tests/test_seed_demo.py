@@ -2,15 +2,15 @@
 import pytest
 from django.core.management import call_command
 
+from calls.models import CallSession
+from customers.models import BankAccount, Customer
+from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+from details.models import CustomerDetails
+from statements.models import Statement, StatementSummary
+from uploads.models import FileUpload, UploadRow
+
 
 def _counts():
-    from calls.models import CallSession
-    from customers.models import BankAccount, Customer
-    from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
-    from details.models import CustomerDetails
-    from statements.models import Statement, StatementSummary
-    from uploads.models import FileUpload, UploadRow
-
     models = [Customer, BankAccount, CustomerDetails, Debt, Payment, CommunicationLog, PromiseToPay,
               Statement, StatementSummary, FileUpload, UploadRow, CallSession]
     return {m.__name__: m.objects.count() for m in models}
@@ -22,9 +22,6 @@ def test_seed_demo_fills_every_app_and_is_idempotent(settings, capsys):
     call_command("seed_demo")
     first = _counts()
     assert all(first[name] > 0 for name in first), first
-
-    from debts.models import Debt, Payment
-    from statements.models import Statement
 
     # Money moved through the services: completed payments reduced balances.
     paid_off = Debt.objects.get(loan_id="DEMO-LOAN-002")
