@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from statements.engine.errors import StatementError, UnsupportedFile
-from statements.engine.registry import Source, choose_parser
+from statements.engine.parsers import default_registry
+from statements.engine.source import Source
 from statements.engine.types import ParsedStatement, StatementResult
 from statements.engine.verify import process
 
@@ -35,7 +36,7 @@ def parse_bytes(data: bytes, *, provider: str | None = None, acc_number: str | N
     """Detect the provider and format of a statement file and read it."""
     source = Source.from_bytes(data, password=password)
     try:
-        parser = choose_parser(source, (provider or "").strip().upper() or None)
+        parser = default_registry().choose_parser(source, (provider or "").strip().upper() or None)
         parsed = parser.parse(source, acc_number=acc_number)
     finally:
         source.close()
@@ -44,14 +45,14 @@ def parse_bytes(data: bytes, *, provider: str | None = None, acc_number: str | N
     return parsed
 
 
-def parse_path(path: str | Path, **kwargs) -> ParsedStatement:
-    return parse_bytes(read_bytes(path), **kwargs)
+def parse_path(path: str | Path, *, provider: str | None = None, acc_number: str | None = None, password: str | None = None) -> ParsedStatement:
+    return parse_bytes(read_bytes(path), provider=provider, acc_number=acc_number, password=password)
 
 
-def check_bytes(data: bytes, **kwargs) -> StatementResult:
+def check_bytes(data: bytes, *, provider: str | None = None, acc_number: str | None = None, password: str | None = None) -> StatementResult:
     """Parse and verify: every processing rule applied, nothing stored."""
-    return process(parse_bytes(data, **kwargs))
+    return process(parse_bytes(data, provider=provider, acc_number=acc_number, password=password))
 
 
-def check_path(path: str | Path, **kwargs) -> StatementResult:
-    return check_bytes(read_bytes(path), **kwargs)
+def check_path(path: str | Path, *, provider: str | None = None, acc_number: str | None = None, password: str | None = None) -> StatementResult:
+    return check_bytes(read_bytes(path), provider=provider, acc_number=acc_number, password=password)

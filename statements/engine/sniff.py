@@ -6,18 +6,17 @@ import gzip
 import zlib
 
 from statements.engine.errors import CorruptFile, UnsupportedFile
-
-PDF, XLSX, XLS, GZIP_CSV, CSV = "pdf", "xlsx", "xls", "gzip-csv", "csv"
+from statements.engine.vocabulary import FileKind
 
 _MAGIC = (
-    (b"%PDF", PDF),
-    (b"PK\x03\x04", XLSX),
-    (b"\xd0\xcf\x11\xe0", XLS),
-    (b"\x1f\x8b", GZIP_CSV),
+    (b"%PDF", FileKind.PDF),
+    (b"PK\x03\x04", FileKind.XLSX),
+    (b"\xd0\xcf\x11\xe0", FileKind.XLS),
+    (b"\x1f\x8b", FileKind.GZIP_CSV),
 )
 
 
-def sniff_kind(data: bytes) -> str:
+def sniff_kind(data: bytes) -> FileKind:
     """pdf / xlsx / xls / gzip-csv / csv; raises ``UnsupportedFile`` for
     anything that is not one of those (an HTML error page, an image...)."""
     if not data:
@@ -25,19 +24,19 @@ def sniff_kind(data: bytes) -> str:
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
     for magic, kind in _MAGIC:
         # A PDF may carry a little junk before %PDF (the spec allows 1 KB).
-        if (kind == PDF and magic in head) or head.startswith(magic):
+        if (kind == FileKind.PDF and magic in head) or head.startswith(magic):
             return kind
     if b"\x00" in head:
         raise UnsupportedFile(f"not a statement file: binary content starting {data[:8]!r}")
     lowered = head.lstrip().lower()
     if lowered.startswith((b"<html", b"<!doctype", b"<?xml", b"{", b"[")):
         raise UnsupportedFile(f"not a statement file: it is HTML/XML/JSON text starting {head.strip()[:40]!r}")
-    return CSV
+    return FileKind.CSV
 
 
 def decode_text(data: bytes, kind: str) -> str:
     """The text of a (possibly gzip-compressed) CSV file."""
-    if kind == GZIP_CSV:
+    if kind == FileKind.GZIP_CSV:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:

@@ -11,8 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-CREDIT = "credit"
-DEBIT = "debit"
+from statements.engine.vocabulary import BalanceMatch, Direction, StatementFormat, StatementStatus
+
+# Short names for the hot loops (and the benchmark's synthetic rows).
+CREDIT, DEBIT = Direction.CREDIT, Direction.DEBIT
 ZERO = Decimal("0")
 
 
@@ -59,7 +61,7 @@ class RawTxn:
     description: str = ""
     txn_type: str = ""
     status: str = ""
-    direction: str = ""  # CREDIT / DEBIT / "" when not known from the file
+    direction: str = ""  # a Direction, or "" when the file does not say
     from_acc: str = ""
     to_acc: str = ""
     page: int | None = None
@@ -73,9 +75,9 @@ class RawTxn:
 class ParsedStatement:
     """What a parser read from one file, before any verification."""
 
-    provider: str  # acc_prvdr_code: UATL / UMTN
-    format: str  # pdf_format_1 / pdf_format_2 / csv_format_1 / csv_format_2 / xlsx / xls / csv
-    file_kind: str  # pdf / csv / gzip-csv / xlsx / xls
+    provider: str  # a Provider (acc_prvdr_code)
+    format: str  # a Format: pdf_format_1 / pdf_format_2 / csv_format_1 / csv_format_2 / xlsx / xls / csv
+    file_kind: str  # a FileKind: pdf / csv / gzip-csv / xlsx / xls ("" when rebuilt from stored rows)
     acc_number: str | None
     transactions: list[RawTxn]
     header: dict[str, str] = field(default_factory=dict)
@@ -95,14 +97,9 @@ class ParsedStatement:
         return None
 
     @property
-    def statement_format(self) -> str:
-        """The ``StatementFormat`` value (uatl_pdf_1, umtn_xlsx, ...)."""
-        if self.provider == "UATL" and self.pdf_format:
-            kind = "pdf" if self.format.startswith("pdf") else "csv"
-            return f"uatl_{kind}_{self.pdf_format}"
-        if self.provider == "UMTN" and self.format in ("xlsx", "xls", "csv"):
-            return f"umtn_{self.format}"
-        return "unknown"
+    def statement_format(self) -> StatementFormat:
+        """What ``Statement.format`` stores for this provider and format (uatl_pdf_1, umtn_xlsx, ...)."""
+        return StatementFormat.of(self.provider, self.format)
 
 
 @dataclass(slots=True)
@@ -110,13 +107,13 @@ class ProcessedTxn:
     raw: RawTxn
     seq: int  # 1-based position after ordering
     amount: Decimal  # signed
-    direction: str
+    direction: str  # a Direction
     effect: Decimal  # how this row moves the running balance (0 when skipped)
     calculated_balance: Decimal
     balance_diff: Decimal
     is_duplicate: bool = False
     is_special: bool = False
-    special_type: str = ""
+    special_type: str = ""  # a SpecialType, or ""
     skipped: bool = False  # carries the previous row's balance difference
     implicit_charge: Decimal = ZERO
     gap_days: int = 0
@@ -140,7 +137,7 @@ class Summary:
     quality_issues_count: int = 0
     header_row_manipulation_count: int = 0
     special_txn_count: int = 0
-    balance_match: str = "Failed"  # "Success" / "Failed"
+    balance_match: BalanceMatch = BalanceMatch.FAILED
     balance_diff_changes: int = 0
     balance_diff_change_ratio: Decimal = ZERO
     missing_days_detected: bool = False
@@ -148,6 +145,8 @@ class Summary:
     max_gap_days: int = 0
     implicit_ind02_commission: bool = False
     implicit_merchant_cashback: bool = False
+    # Decided last, from the figures above: a VerificationStatus and a
+    # TamperingLevel once ``verify.process`` has run.
     verification_status: str = ""
     verification_reason: str = ""
     tampering_level: str = ""
@@ -161,4 +160,4 @@ class StatementResult:
     parsed: ParsedStatement
     transactions: list[ProcessedTxn]
     summary: Summary
-    status: str  # StatementStatus value
+    status: StatementStatus

@@ -8,20 +8,34 @@ whole chain and returns a ``StatementResult``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import permutations
 
-from statements.engine.registry import ProviderRules, rules_for
-from statements.engine.types import ZERO, ParsedStatement, ProcessedTxn, RawTxn, StatementResult, Summary
+from statements.engine.base import ProviderRules
+from statements.engine.parsers import default_registry
+from statements.engine.types import CREDIT, ZERO, ParsedStatement, ProcessedTxn, RawTxn, StatementResult, Summary
+from statements.engine.vocabulary import (
+    BalanceMatch,
+    ImplicitCharge,
+    SpecialType,
+    StatementStatus,
+    TamperingLevel,
+    VerificationStatus,
+)
 
 TOLERANCE = Decimal("0.01")
 MAX_REORDER = 6
 ONE_DAY = timedelta(days=1)
-SUCCESS, FAILED = "Success", "Failed"
+# The kinds the loops below compare, as module constants: they run once a
+# row (100k rows a statement), and looking a member up on its enum class
+# costs ten times as much as reading a global.
 COMMISSION, DEALLOCATION, ROLLBACK, REVERSAL, DUPLICATE = (
-    "Commission Disbursement", "Deallocation", "Rollback", "Transaction Reversal", "Duplicate",
+    SpecialType.COMMISSION, SpecialType.DEALLOCATION, SpecialType.ROLLBACK, SpecialType.REVERSAL, SpecialType.DUPLICATE,
 )
+NOT_MOVING = (COMMISSION, DEALLOCATION, ROLLBACK, DUPLICATE)
+SKIPPED = (DEALLOCATION, ROLLBACK, DUPLICATE)
 
 # effect(txn, previous stated balance) -> how the row moves the running balance
 Effect = Callable[[RawTxn, "Decimal | None"], Decimal]
@@ -32,7 +46,7 @@ Effect = Callable[[RawTxn, "Decimal | None"], Decimal]
 
 def mark_duplicates(txns: Sequence[RawTxn]) -> list[bool]:
     """True for each repeat of (txn_id, txn_date, amount, description); the first is kept."""
-    seen: set = set()
+    seen: set[tuple[str, datetime, Decimal, str]] = set()
     out = []
     for t in txns:
         key = (t.txn_id, t.txn_date, t.amount, t.description)
@@ -105,7 +119,7 @@ def reorder_same_timestamp(rows: list[RawTxn], effect: Effect) -> list[RawTxn]:
 # --------------------------------------------------------------------------- rule 4: specials
 
 
-def special_type(description: str) -> str:
+def special_type(description: str) -> SpecialType | str:
     """The special kind of a transaction from its description, or ""."""
     text = description.casefold()
     if "commission disbursement" in text:
@@ -121,12 +135,12 @@ def special_type(description: str) -> str:
 
 def moves_balance(kind: str) -> bool:
     """Whether a special transaction's amount moves the running balance."""
-    return kind not in (COMMISSION, DEALLOCATION, ROLLBACK, DUPLICATE)
+    return kind not in NOT_MOVING
 
 
 def is_skipped(kind: str) -> bool:
     """Skipped rows carry the previous row's balance difference."""
-    return kind in (DEALLOCATION, ROLLBACK, DUPLICATE)
+    return kind in SKIPPED
 
 
 # --------------------------------------------------------------------------- rule 5: implicit charges
@@ -139,7 +153,7 @@ def choose_implicit_charges(rows: Sequence[RawTxn], charges: Sequence[tuple[str,
     with_charge: dict[str, int] = {}
     without: dict[str, int] = {}
     prev = None
-    for t, charge in zip(rows, charges):
+    for t, charge in zip(rows, charges, strict=True):
         if charge is not None and prev is not None:
             kind, amount = charge
             base = prev + effect(t, prev)
@@ -163,7 +177,7 @@ def running_balance(effects: Sequence[Decimal], stated: Sequence[Decimal], skipp
     calc = opening
     diff = ZERO
     calcs, diffs = [], []
-    for effect, balance, skip in zip(effects, stated, skipped):
+    for effect, balance, skip in zip(effects, stated, skipped, strict=True):
         if not skip:
             calc = calc + effect
             diff = calc - balance
@@ -192,36 +206,38 @@ def gap_days(dates: Sequence[datetime]) -> list[int]:
 
 def gap_related_changes(gaps: Sequence[int], changes: Sequence[bool]) -> int:
     """Balance-difference changes right after a gap of more than one day."""
-    return sum(1 for gap, changed in zip(gaps, changes) if gap and changed)
+    return sum(1 for gap, changed in zip(gaps, changes, strict=True) if gap and changed)
 
 
-def balance_match(calculated_closing: Decimal | None, stated_closing: Decimal | None) -> str:
+def balance_match(calculated_closing: Decimal | None, stated_closing: Decimal | None) -> BalanceMatch:
     if calculated_closing is None or stated_closing is None:
-        return FAILED
-    return SUCCESS if abs(calculated_closing - stated_closing) <= TOLERANCE else FAILED
+        return BalanceMatch.FAILED
+    return BalanceMatch.SUCCESS if abs(calculated_closing - stated_closing) <= TOLERANCE else BalanceMatch.FAILED
 
 
 # --------------------------------------------------------------------------- rules 7 and 8
 
 
-def verification_status(match: str, duplicates: int, calculated: Decimal | None, stated: Decimal | None) -> tuple[str, str]:
-    if match != SUCCESS:
+def verification_status(
+    match: str, duplicates: int, calculated: Decimal | None, stated: Decimal | None
+) -> tuple[VerificationStatus, str]:
+    if match != BalanceMatch.SUCCESS:
         difference = (calculated - stated) if calculated is not None and stated is not None else None
-        return "FAIL", (
+        return VerificationStatus.FAIL, (
             f"balance mismatch: calculated closing balance {_money(calculated)} vs stated closing balance "
             f"{_money(stated)} (difference {_money(difference)})"
         )
     if duplicates:
-        return "WARNING", f"balance matches (closing {_money(stated)}) but {duplicates} duplicate transaction(s) found"
-    return "PASS", f"balance matches: calculated closing balance {_money(calculated)} equals the stated {_money(stated)}"
+        return VerificationStatus.WARNING, f"balance matches (closing {_money(stated)}) but {duplicates} duplicate transaction(s) found"
+    return VerificationStatus.PASS, f"balance matches: calculated closing balance {_money(calculated)} equals the stated {_money(stated)}"
 
 
-def statement_status(verification: str, tampering_level: str) -> str:
-    if verification == "FAIL" or tampering_level == "FATAL":
-        return "FLAGGED"
-    if verification == "WARNING" or tampering_level in ("WARNING", "CRITICAL"):
-        return "VERIFIED_WITH_WARNINGS"
-    return "VERIFIED"
+def statement_status(verification: str, tampering_level: str) -> StatementStatus:
+    if verification == VerificationStatus.FAIL or tampering_level == TamperingLevel.FATAL:
+        return StatementStatus.FLAGGED
+    if verification == VerificationStatus.WARNING or tampering_level in (TamperingLevel.WARNING, TamperingLevel.CRITICAL):
+        return StatementStatus.VERIFIED_WITH_WARNINGS
+    return StatementStatus.VERIFIED
 
 
 def _money(value: Decimal | None) -> str:
@@ -234,70 +250,127 @@ def _money(value: Decimal | None) -> str:
 # --------------------------------------------------------------------------- the chain
 
 
-def process(parsed: ParsedStatement, rules: ProviderRules | None = None) -> StatementResult:
-    """Apply every processing and verification rule to a parsed statement."""
-    rules = rules or rules_for(parsed.provider)
-    fmt = parsed.format
-    base_effect = rules.base_effect
-    not_a_txn = rules.not_a_transaction
+@dataclass(slots=True)
+class RowKinds:
+    """What each row is, keyed by ``id(row)``: its kind (a ``SpecialType``,
+    or "" for an ordinary transaction), the rows the provider says are not
+    transactions, and the rows that move the running balance."""
 
-    raw = parsed.transactions
-    duplicate = mark_duplicates(raw)
-    kinds = []
+    kind_of: dict[int, str]
+    not_txn: set[int]
+    moving: set[int]
+
+
+def classify_rows(raw: Sequence[RawTxn], rules: ProviderRules) -> RowKinds:
+    """Rules 2 and 4: duplicates, rows that are not transactions, and specials."""
+    not_a_txn = rules.not_a_transaction
+    kinds: list[str] = []
     not_txn: set[int] = set()
-    for t, dup in zip(raw, duplicate):
+    for t, dup in zip(raw, mark_duplicates(raw), strict=True):
         label = "" if dup else not_a_txn(t)
         if label:
             not_txn.add(id(t))
         kinds.append(DUPLICATE if dup else (label or special_type(t.description)))
-    kind_of = {id(t): k for t, k in zip(raw, kinds)}
     # Rows that move the running balance; failed rows and the specials of
     # rule 4 (commission, deallocation, rollback) and duplicates do not.
-    moving = {id(t) for t, k in zip(raw, kinds) if moves_balance(k) and id(t) not in not_txn}
-    charges_by_id: dict[int, tuple[str, Decimal]] = {}
+    moving = {id(t) for t, k in zip(raw, kinds, strict=True) if moves_balance(k) and id(t) not in not_txn}
+    return RowKinds(kind_of={id(t): k for t, k in zip(raw, kinds, strict=True)}, not_txn=not_txn, moving=moving)
+
+
+def implicit_charge_candidates(raw: Sequence[RawTxn], moving: set[int], rules: ProviderRules) -> dict[int, tuple[str, Decimal]]:
+    """Rule 5: the charge the provider may have applied silently to each moving row, by ``id(row)``."""
+    charges: dict[int, tuple[str, Decimal]] = {}
     for t in raw:
         if id(t) in moving:
             charge = rules.implicit_charge(t)
             if charge is not None:
-                charges_by_id[id(t)] = charge
+                charges[id(t)] = charge
+    return charges
 
-    def effect_plain(t: RawTxn, prev: Decimal | None) -> Decimal:
-        return base_effect(t, prev, fmt) if id(t) in moving else ZERO
 
-    rows = [raw[i] for i in order_rows(raw)]
-    applied: dict[str, bool] = {}
-    if charges_by_id:
-        applied = choose_implicit_charges(rows, [charges_by_id.get(id(t)) for t in rows], effect_plain)
+def charge_lookup(charges: dict[int, tuple[str, Decimal]], applied: dict[str, bool]) -> Callable[[RawTxn], Decimal]:
+    """The implicit charge counted on a row: its candidate's amount when that kind of charge is applied."""
 
     def charge_of(t: RawTxn) -> Decimal:
-        charge = charges_by_id.get(id(t))
+        charge = charges.get(id(t))
         return charge[1] if charge is not None and applied.get(charge[0]) else ZERO
 
-    def effect(t: RawTxn, prev: Decimal | None) -> Decimal:
+    return charge_of
+
+
+def effect_function(
+    rules: ProviderRules, fmt: str, moving: set[int], charge_of: Callable[[RawTxn], Decimal] | None = None
+) -> Effect:
+    """How a row moves the running balance: the provider's base effect plus
+    any applied implicit charge, and nothing for a row that does not move it."""
+    base_effect = rules.base_effect
+    if charge_of is None:
+
+        def plain(t: RawTxn, prev: Decimal | None) -> Decimal:
+            return base_effect(t, prev, fmt) if id(t) in moving else ZERO
+
+        return plain
+
+    def charged(t: RawTxn, prev: Decimal | None) -> Decimal:
         if id(t) not in moving:
             return ZERO
-        return base_effect(t, prev, fmt) + charge_of(t) if charges_by_id else base_effect(t, prev, fmt)
+        return base_effect(t, prev, fmt) + charge_of(t)
 
-    rows = reorder_same_timestamp(rows, effect)
+    return charged
 
+
+@dataclass(slots=True)
+class Ledger:
+    """The ordered rows and, row by row, the running-balance figures (rule 6)."""
+
+    rows: list[RawTxn]
+    effects: list[Decimal]
+    stated: list[Decimal]
+    skipped: list[bool]
+    opening: Decimal | None
+    calculated: list[Decimal]
+    diffs: list[Decimal]
+    changes: list[bool]
+    dates: list[datetime]
+    gaps: list[int]
+
+
+def balance_ledger(rows: list[RawTxn], effect: Effect, kinds: RowKinds) -> Ledger:
     effects: list[Decimal] = []
     prev = None
     for t in rows:
         effects.append(effect(t, prev))
         prev = t.balance
     stated = [t.balance for t in rows]
+    kind_of, not_txn = kinds.kind_of, kinds.not_txn
     skipped = [is_skipped(kind_of[id(t)]) or id(t) in not_txn for t in rows]
     opening, calcs, diffs = running_balance(effects, stated, skipped)
-    changes = diff_changes(diffs)
     dates = [t.txn_date for t in rows]
-    gaps = gap_days(dates)
+    return Ledger(rows, effects, stated, skipped, opening, calcs, diffs, diff_changes(diffs), dates, gap_days(dates))
 
+
+@dataclass(slots=True)
+class Totals:
+    credits: Decimal
+    debits: Decimal
+    fees: Decimal
+    specials: int
+    duplicates: int
+    quality: int
+
+
+def processed_rows(
+    ledger: Ledger, kinds: RowKinds, direction_of: Callable[[RawTxn, Decimal], str], charge_of: Callable[[RawTxn], Decimal] | None
+) -> tuple[list[ProcessedTxn], Totals]:
+    """Each row with its verification figures, and the statement's totals
+    (credits, debits and fees of the rows that move the balance)."""
     out: list[ProcessedTxn] = []
     append = out.append
+    kind_of, moving = kinds.kind_of, kinds.moving
     credits = debits = fees = ZERO
     specials = duplicates = quality = 0
-    direction_of = rules.direction
-    for seq, (t, eff, calc, diff, skip, gap) in enumerate(zip(rows, effects, calcs, diffs, skipped, gaps), start=1):
+    rows = zip(ledger.rows, ledger.effects, ledger.calculated, ledger.diffs, ledger.skipped, ledger.gaps, strict=True)
+    for seq, (t, eff, calc, diff, skip, gap) in enumerate(rows, start=1):
         key = id(t)
         kind = kind_of[key]
         is_dup = kind == DUPLICATE
@@ -306,7 +379,7 @@ def process(parsed: ParsedStatement, rules: ProviderRules | None = None) -> Stat
         direction = t.direction
         if not direction:
             direction = direction_of(t, eff)
-            amount = abs(amount) if direction == "credit" else -abs(amount)
+            amount = abs(amount) if direction == CREDIT else -abs(amount)
         moves = key in moving
         if moves and not skip:
             if amount >= 0:
@@ -320,39 +393,67 @@ def process(parsed: ParsedStatement, rules: ProviderRules | None = None) -> Stat
         # Positional: ProcessedTxn(raw, seq, amount, direction, effect, calculated_balance, balance_diff,
         # is_duplicate, is_special, special_type, skipped, implicit_charge, gap_days) — 100k rows a statement.
         append(ProcessedTxn(t, seq, amount, direction, eff, calc, diff, is_dup, special, kind if special else "",
-                            skip or not moves, charge_of(t) if charges_by_id else ZERO, gap))
+                            skip or not moves, charge_of(t) if charge_of is not None else ZERO, gap))
+    return out, Totals(credits, debits, fees, specials, duplicates, quality)
 
-    counted = [i for i, s in enumerate(skipped) if not s]
-    closing_calc = calcs[counted[-1]] if counted else None
-    closing_stated = stated[counted[-1]] if counted else None
-    change_count = sum(changes)
-    gap_changes = gap_related_changes(gaps, changes)
+
+def summarise(parsed: ParsedStatement, ledger: Ledger, totals: Totals, applied: dict[str, bool]) -> Summary:
+    """The statement's figures and its verification verdict (rules 6 and 7)."""
+    counted = [i for i, s in enumerate(ledger.skipped) if not s]
+    closing_calc = ledger.calculated[counted[-1]] if counted else None
+    closing_stated = ledger.stated[counted[-1]] if counted else None
+    change_count = sum(ledger.changes)
+    gap_changes = gap_related_changes(ledger.gaps, ledger.changes)
     match = balance_match(closing_calc, closing_stated)
-    n = len(rows)
+    n, dates = len(ledger.rows), ledger.dates
     summary = Summary(
         txn_count=n,
-        credits=credits,
-        debits=debits,
-        fees=fees,
+        credits=totals.credits,
+        debits=totals.debits,
+        fees=totals.fees,
         opening_balance_stated=parsed.summary.get("Opening Balance"),
         closing_balance_stated=closing_stated,
-        opening_balance_calculated=opening,
+        opening_balance_calculated=ledger.opening,
         closing_balance_calculated=closing_calc,
         first_txn_date=dates[0] if dates else None,
         last_txn_date=dates[-1] if dates else None,
-        duplicate_count=duplicates,
-        quality_issues_count=quality,
+        duplicate_count=totals.duplicates,
+        quality_issues_count=totals.quality,
         header_row_manipulation_count=parsed.header_row_manipulation_count,
-        special_txn_count=specials,
+        special_txn_count=totals.specials,
         balance_match=match,
         balance_diff_changes=change_count,
         balance_diff_change_ratio=(Decimal(change_count) / Decimal(n)).quantize(Decimal("0.000001")) if n else ZERO,
         missing_days_detected=gap_changes > 0,
         gap_related_balance_changes=gap_changes,
-        max_gap_days=max(gaps, default=0),
-        implicit_ind02_commission=applied.get("ind02_commission", False),
-        implicit_merchant_cashback=applied.get("merchant_cashback", False),
+        max_gap_days=max(ledger.gaps, default=0),
+        implicit_ind02_commission=applied.get(ImplicitCharge.IND02_COMMISSION, False),
+        implicit_merchant_cashback=applied.get(ImplicitCharge.MERCHANT_CASHBACK, False),
     )
-    summary.verification_status, summary.verification_reason = verification_status(match, duplicates, closing_calc, closing_stated)
+    summary.verification_status, summary.verification_reason = verification_status(
+        match, totals.duplicates, closing_calc, closing_stated
+    )
+    return summary
+
+
+def process(parsed: ParsedStatement, rules: ProviderRules | None = None) -> StatementResult:
+    """Apply every processing and verification rule to a parsed statement
+    (with the provider's rules from the engine's registry unless ``rules`` is given)."""
+    rules = rules or default_registry().rules_for(parsed.provider)
+    raw = parsed.transactions
+    kinds = classify_rows(raw, rules)
+    charges = implicit_charge_candidates(raw, kinds.moving, rules)
+    rows = [raw[i] for i in order_rows(raw)]
+    applied: dict[str, bool] = {}
+    charge_of = None
+    if charges:
+        plain = effect_function(rules, parsed.format, kinds.moving)
+        applied = choose_implicit_charges(rows, [charges.get(id(t)) for t in rows], plain)
+        charge_of = charge_lookup(charges, applied)
+    effect = effect_function(rules, parsed.format, kinds.moving, charge_of)
+    ledger = balance_ledger(reorder_same_timestamp(rows, effect), effect, kinds)
+    transactions, totals = processed_rows(ledger, kinds, rules.direction, charge_of)
+    summary = summarise(parsed, ledger, totals, applied)
     summary.tampering_level, summary.tampering_reason = rules.tampering(parsed, summary)
-    return StatementResult(parsed=parsed, transactions=out, summary=summary, status=statement_status(summary.verification_status, summary.tampering_level))
+    status = statement_status(summary.verification_status, summary.tampering_level)
+    return StatementResult(parsed=parsed, transactions=transactions, summary=summary, status=status)

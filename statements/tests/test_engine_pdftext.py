@@ -1,15 +1,20 @@
 """PDF text helpers: dates, lines, header matching (pure, no database)."""
-from datetime import datetime, timedelta, timezone
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
-from statements.engine.pdftext import Line, Word, group_lines, match_header, parse_pdf_date
+from fixtures.statements import generate as gen
+from statements.engine import check_bytes
+from statements.engine.pdftable import match_header
+from statements.engine.pdftext import Line, Word, group_lines, parse_pdf_date
 from statements.engine.providers.uatl import F1_SPEC, F2_SPEC, header_fields
 
 
 def test_pdf_dates():
     assert parse_pdf_date("D:20250901101500+03'00'") == datetime(2025, 9, 1, 10, 15, tzinfo=timezone(timedelta(hours=3)))
-    assert parse_pdf_date("D:20250901101500Z") == datetime(2025, 9, 1, 10, 15, tzinfo=timezone.utc)
+    assert parse_pdf_date("D:20250901101500Z") == datetime(2025, 9, 1, 10, 15, tzinfo=UTC)
     assert parse_pdf_date("D:20250901") == datetime(2025, 9, 1)
     assert parse_pdf_date("") is None and parse_pdf_date("garbage") is None
 
@@ -48,12 +53,6 @@ def test_layout_variations_read_the_same_table(fmt, layout):
     """Header labels wrapped over two lines in narrow cells, money flush right,
     cells centred vertically in tall rows (a wrapped description then starts
     above the transaction id): the same rows come out as from the plain layout."""
-    import random
-    from decimal import Decimal
-
-    from fixtures.statements import generate as gen
-    from statements.engine import check_bytes
-
     meta = gen.F1_META if fmt == 1 else gen.F2_META
     st = gen.make_airtel_ledger(random.Random(7 + fmt), 45, start=datetime(2025, 3, 1, 8), opening=Decimal(90_000),
                                 acc="706015809", fmt=fmt)

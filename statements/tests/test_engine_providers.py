@@ -1,16 +1,26 @@
 """Provider rules (Airtel, MTN) and the registry; pure, no database."""
+import ast
+import importlib.util
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from statements.engine import sniff
-from statements.engine.errors import StatementError, UnsupportedFile
+from statements.engine import parse_bytes, sniff
+from statements.engine.errors import StatementError, UnknownFormat, UnsupportedFile
+from statements.engine.parsers import default_registry
 from statements.engine.providers import uatl, umtn
-from statements.engine.registry import PARSERS, rules_for
+from statements.engine.registry import ParserRegistry
+from statements.engine.source import Source
 from statements.engine.types import ParsedStatement, PdfMetadata, RawTxn, Summary
+from statements.engine.vocabulary import FileKind
 
 D = Decimal
+
+
+def rules_for(provider):
+    return default_registry().rules_for(provider)
 
 
 def raw(amount="-1000", fee="0", balance="0", description="", status="", direction="", txn_type=""):
@@ -28,9 +38,54 @@ def summary(match="Success", ratio="0"):
 
 
 def test_every_parser_is_registered_once():
-    names = [(p.provider, p.format) for p in PARSERS]
+    names = [(p.provider, p.format) for p in default_registry().parsers]
     assert len(names) == len(set(names))
     assert {"pdf_format_1", "pdf_format_2", "csv_format_1", "csv_format_2"} <= {f for _, f in names}
+    assert set(default_registry().rules) == {"UATL", "UMTN"}
+
+
+def _engine_imports(module: str) -> set[str]:
+    """The engine modules ``module`` imports, directly or through other engine modules."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(Path(importlib.util.find_spec(name).origin).read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("statements.engine"):
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    todo.append(sub if _is_module(sub) else node.module)
+            elif isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("statements.engine")]
+    return seen - {module}
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def test_the_registry_imports_no_provider():
+    # Parsers register explicitly (parsers.default_registry): the registry
+    # and what it is built on know no provider.
+    imported = _engine_imports("statements.engine.registry")
+    assert "statements.engine.base" in imported
+    assert not {m for m in imported if m.startswith(("statements.engine.providers", "statements.engine.parsers"))}
+
+
+def test_a_registry_knows_only_the_parsers_registered_on_it():
+    registry = ParserRegistry()
+    registry.register_parser(umtn.MtnExport())
+    airtel_csv = b"Transaction ID,Transaction Date,Transaction Amount,Credit/Debit,Balance\n1,01-09-25 10:00 AM,5,Credit,5\n"
+    with pytest.raises(UnknownFormat):
+        registry.choose_parser(Source.from_bytes(airtel_csv))
+    assert isinstance(default_registry().choose_parser(Source.from_bytes(airtel_csv)), uatl.AirtelCsvFormat1)
+    assert type(registry.rules_for("UATL")) is not uatl.AirtelRules  # the defaults: no rules registered
 
 
 def test_airtel_fee_is_apart_in_format_1_and_inside_the_amount_in_format_2():
@@ -97,35 +152,29 @@ def test_airtel_tampering_signals(fmt, meta, header_rows, match, ratio, level):
 
 
 def test_file_kind_is_sniffed_from_content():
-    assert sniff.sniff_kind(b"%PDF-1.4 ...") == sniff.PDF
-    assert sniff.sniff_kind(b"PK\x03\x04rest") == sniff.XLSX
-    assert sniff.sniff_kind(b"\xd0\xcf\x11\xe0rest") == sniff.XLS
-    assert sniff.sniff_kind(b"\x1f\x8brest") == sniff.GZIP_CSV
-    assert sniff.sniff_kind(b"Transaction ID,Transaction Date\n") == sniff.CSV
+    assert sniff.sniff_kind(b"%PDF-1.4 ...") == FileKind.PDF == "pdf"
+    assert sniff.sniff_kind(b"PK\x03\x04rest") == FileKind.XLSX == "xlsx"
+    assert sniff.sniff_kind(b"\xd0\xcf\x11\xe0rest") == FileKind.XLS == "xls"
+    assert sniff.sniff_kind(b"\x1f\x8brest") == FileKind.GZIP_CSV == "gzip-csv"
+    assert sniff.sniff_kind(b"Transaction ID,Transaction Date\n") == FileKind.CSV == "csv"
     for data in (b"", b"<html>x</html>", b"\x89PNG\r\n\x1a\n\x00\x00"):
         with pytest.raises(UnsupportedFile):
             sniff.sniff_kind(data)
 
 
 def test_a_csv_that_is_no_statement_names_what_it_expected():
-    from statements.engine import parse_bytes
-
     with pytest.raises(StatementError) as caught:
         parse_bytes(b"name,amount\nbob,12\n")
     assert caught.value.code == "unknown_format" and "Transaction ID" in str(caught.value) and "name, amount" in str(caught.value)
 
 
 def test_an_mtn_csv_missing_columns_names_them():
-    from statements.engine import parse_bytes
-
     with pytest.raises(StatementError) as caught:
         parse_bytes(b"Date / Time,Transaction ID,Transaction Type,Amount,From Account\n2025-01-01 10:00,1,DEPOSIT,5,256700000000\n")
     assert caught.value.code == "missing_columns" and "Fee" in str(caught.value) and "Float Balance" in str(caught.value)
 
 
 def test_a_cell_with_no_number_in_a_csv_names_the_row():
-    from statements.engine import parse_bytes
-
     data = b"Date / Time,Transaction ID,Transaction Type,Amount,Fee,Float Balance\n2025-01-01 10:00,1,DEPOSIT,5,0,5\n2025-01-01 11:00,2,DEPOSIT,abc,0,10\n"
     with pytest.raises(StatementError) as caught:
         parse_bytes(data, acc_number="700000000")
@@ -133,8 +182,6 @@ def test_a_cell_with_no_number_in_a_csv_names_the_row():
 
 
 def test_a_provider_hint_lets_its_parser_name_the_missing_columns():
-    from statements.engine import parse_bytes
-
     # Too few of MTN's columns to recognise the sheet on its own ...
     data = b"Date / Time,Transaction ID,Amount\n2025-01-01 10:00,1,5\n"
     with pytest.raises(StatementError) as caught:

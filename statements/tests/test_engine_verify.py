@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from statements.engine import verify
 from statements.engine.types import ParsedStatement, RawTxn
+from statements.engine.vocabulary import SpecialType
 
 D = Decimal
 T0 = datetime(2025, 9, 1, 8, 0)
@@ -64,13 +65,13 @@ def test_groups_larger_than_six_keep_their_order():
 
 
 def test_special_transactions():
-    assert verify.special_type("Commission Disbursement for agent float") == verify.COMMISSION
-    assert verify.special_type("Float Deallocation") == verify.DEALLOCATION
-    assert verify.special_type("Rollback of txn 12") == verify.ROLLBACK
-    assert verify.special_type("Transaction Reversal of payment") == verify.REVERSAL
+    assert verify.special_type("Commission Disbursement for agent float") == SpecialType.COMMISSION
+    assert verify.special_type("Float Deallocation") == SpecialType.DEALLOCATION
+    assert verify.special_type("Rollback of txn 12") == SpecialType.ROLLBACK
+    assert verify.special_type("Transaction Reversal of payment") == SpecialType.REVERSAL
     assert verify.special_type("Sent to 0700") == ""
-    assert not verify.moves_balance(verify.COMMISSION) and verify.moves_balance(verify.REVERSAL)
-    assert verify.is_skipped(verify.DUPLICATE) and not verify.is_skipped(verify.COMMISSION)
+    assert not verify.moves_balance(SpecialType.COMMISSION) and verify.moves_balance(SpecialType.REVERSAL)
+    assert verify.is_skipped(SpecialType.DUPLICATE) and not verify.is_skipped(SpecialType.COMMISSION)
 
 
 def test_implicit_charge_is_chosen_when_more_rows_match_with_it():

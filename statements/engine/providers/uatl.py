@@ -6,15 +6,17 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from statements.engine import sniff
+from statements.engine.base import ProviderRules, StatementParser
 from statements.engine.cells import RowReader
 from statements.engine.cleaning import DateParser, acc_number_9, to_decimal
-from statements.engine.errors import MissingColumns, NoTransactions
-from statements.engine.pdftext import Column, TableSpec, match_header, read_metadata, read_table
-from statements.engine.registry import ProviderRules, Source, StatementParser, register
-from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn, Summary
+from statements.engine.errors import BadCell, MissingColumns, NoTransactions, UnknownFormat
+from statements.engine.pdftable import Column, TableSpec, match_header, read_table
+from statements.engine.pdftext import read_metadata
+from statements.engine.source import Source
+from statements.engine.types import CREDIT, DEBIT, ParsedStatement, PdfMetadata, RawTxn, Summary
+from statements.engine.vocabulary import BalanceMatch, FileKind, Format, ImplicitCharge, Provider, SpecialType, TamperingLevel
 
-PROVIDER = "UATL"
+PROVIDER = Provider.UATL
 
 F1_SPEC = TableSpec(
     columns=(
@@ -100,8 +102,6 @@ def airtel_txn(cells: dict[str, str], *, fmt: int, names: dict[str, str], reader
     if fmt == 1:
         direction = direction_of(raw.get("Credit/Debit", ""))
         if not direction:
-            from statements.engine.errors import BadCell
-
             raise BadCell(column="Credit/Debit", raw=raw.get("Credit/Debit", ""), row=reader.row, page=reader.page, what="Credit or Debit")
         amount = abs(amount) if direction == CREDIT else -abs(amount)
     else:
@@ -147,7 +147,7 @@ def pdf_format_of(source: Source) -> int | None:
 
 class _AirtelPdf(StatementParser):
     provider = PROVIDER
-    kinds = frozenset({sniff.PDF})
+    kinds = frozenset({FileKind.PDF})
     number: int
     spec: TableSpec
     dates: tuple[str, ...]
@@ -167,7 +167,7 @@ class _AirtelPdf(StatementParser):
         blocks = [block for line in table.page1_above for block in line.blocks()]
         fields = header_fields(blocks)
         dates = DateParser(self.dates)
-        txns = []
+        txns: list[RawTxn] = []
         for n, row in enumerate(table.rows, start=1):
             reader = RowReader(page=row.page, row=row.row)
             txns.append(airtel_txn(row.cells, fmt=self.number, names=self.names, reader=reader, row_no=n, dates=dates))
@@ -175,7 +175,7 @@ class _AirtelPdf(StatementParser):
         return ParsedStatement(
             provider=PROVIDER,
             format=self.format,
-            file_kind=sniff.PDF,
+            file_kind=FileKind.PDF,
             acc_number=acc_number_9(mobile) or acc_number,
             transactions=txns,
             header=fields,
@@ -186,18 +186,16 @@ class _AirtelPdf(StatementParser):
         )
 
 
-@register
 class AirtelPdfFormat1(_AirtelPdf):
-    format = "pdf_format_1"
+    format = Format.PDF_FORMAT_1
     number = 1
     spec = F1_SPEC
     dates = F1_DATES
     names = {"id": "Transaction ID", "date": "Transaction Date", "amount": "Transaction Amount"}
 
 
-@register
 class AirtelPdfFormat2(_AirtelPdf):
-    format = "pdf_format_2"
+    format = Format.PDF_FORMAT_2
     number = 2
     spec = F2_SPEC
     dates = F2_DATES
@@ -222,7 +220,7 @@ def _csv_header_index(rows: list[list[str]]) -> int | None:
 
 class _AirtelCsv(StatementParser):
     provider = PROVIDER
-    kinds = frozenset({sniff.CSV, sniff.GZIP_CSV})
+    kinds = frozenset({FileKind.CSV, FileKind.GZIP_CSV})
     number: int
 
     def detect(self, source: Source) -> bool:
@@ -236,6 +234,8 @@ class _AirtelCsv(StatementParser):
     def parse(self, source: Source, *, acc_number: str | None = None) -> ParsedStatement:
         rows = source.csv_rows()
         index = _csv_header_index(rows)
+        if index is None:
+            raise UnknownFormat("a CSV file with no Airtel header row ('Transaction ID' and 'Transaction Date') in its first 200 lines")
         header = [" ".join(c.split()) for c in rows[index]]
         canonical = {h.casefold(): h for h in header}
         missing = [name for name in CSV_REQUIRED[self.number] if name.casefold() not in canonical]
@@ -244,16 +244,16 @@ class _AirtelCsv(StatementParser):
         # Summary lines above the header: "Opening Balance,Ugx 12,000" or "Opening Balance: Ugx 12,000".
         blocks = []
         for row in rows[:index]:
-            cells = [c.strip() for c in row if c.strip()]
-            if len(cells) >= 2:
-                blocks.append(f"{cells[0].rstrip(':')}: {', '.join(cells[1:]) if len(cells) > 2 else cells[1]}")
-            elif cells:
-                blocks.append(cells[0])
+            texts = [c.strip() for c in row if c.strip()]
+            if len(texts) >= 2:
+                blocks.append(f"{texts[0].rstrip(':')}: {', '.join(texts[1:]) if len(texts) > 2 else texts[1]}")
+            elif texts:
+                blocks.append(texts[0])
         fields = header_fields(blocks)
         names = {"id": "Transaction ID", "date": "Transaction Date", "amount": "Transaction Amount"}
         rename = {h: _CSV_CANONICAL.get(h.casefold(), h) for h in header}
         dates = DateParser(CSV_DATES)
-        txns = []
+        txns: list[RawTxn] = []
         for line_no, row in enumerate(rows[index + 1 :], start=index + 2):
             if not any(c.strip() for c in row):
                 continue
@@ -282,46 +282,47 @@ _CSV_CANONICAL = {"credit / debit": "Credit/Debit", "fee": "Fee", "balance": "Ba
                   "transaction amount": "Transaction Amount", "credit/debit": "Credit/Debit"}
 
 
-@register
 class AirtelCsvFormat1(_AirtelCsv):
-    format = "csv_format_1"
+    format = Format.CSV_FORMAT_1
     number = 1
 
 
-@register
 class AirtelCsvFormat2(_AirtelCsv):
-    format = "csv_format_2"
+    format = Format.CSV_FORMAT_2
     number = 2
 
 
 # --------------------------------------------------------------------------- rules
 
-FEE_INSIDE_AMOUNT = {"pdf_format_2", "csv_format_2"}
-NOT_COMPLETED = {"FAILED": "Failed", "ROLLBACKED": "Rolled back"}
+FEE_INSIDE_AMOUNT = (Format.PDF_FORMAT_2, Format.CSV_FORMAT_2)  # a tuple: asked once a row, and hashing an enum member is slow
+# Airtel's Status column -> the row's special type (listed, but not a transaction).
+NOT_COMPLETED = {"FAILED": SpecialType.FAILED, "ROLLBACKED": SpecialType.ROLLED_BACK}
 IND02_RATE = Decimal("0.005")
 CASHBACK_RATE = Decimal("0.04")
-IND02, CASHBACK = "ind02_commission", "merchant_cashback"
+IND02, CASHBACK = ImplicitCharge.IND02_COMMISSION, ImplicitCharge.MERCHANT_CASHBACK
 
 GENUINE_F1 = {"title": "PDF Template", "producer": "Qt 4.8.7"}
 GENUINE_F2 = {"creator": "MOBIQUITY", "producer": "iText 5.3.4"}
 EDITORS = ("microsoft", "word", "excel", "powerpoint", "libreoffice", "openoffice", "wps office", "foxit", "nitro",
            "pdfelement", "sejda", "ilovepdf", "smallpdf", "pdf-xchange", "adobe acrobat", "canva", "google docs")
-LEVELS = ("NO_ISSUES", "WARNING", "CRITICAL", "FATAL")
+SEVERITY = list(TamperingLevel)  # least to most severe
 
 
-def has_genuine_f1_signature(meta) -> bool:
+# Each signal reads a PDF's metadata (``tampering`` checks a CSV has none
+# before asking) and returns its reason, or "" when the file does not show it.
+
+
+def has_genuine_f1_signature(meta: PdfMetadata) -> bool:
     return meta.title == GENUINE_F1["title"] and meta.producer.startswith("Qt") and not meta.author
 
 
-def signal_f1_modified(parsed: ParsedStatement) -> str:
-    meta = parsed.metadata
+def signal_f1_modified(parsed: ParsedStatement, meta: PdfMetadata) -> str:
     if parsed.pdf_format == 1 and has_genuine_f1_signature(meta) and (meta.modified or meta.modified_raw):
         return f"format 1 file with Airtel's genuine signature (PDF Template, {meta.producer}) was modified ({meta.modified_raw})"
     return ""
 
 
-def signal_user_author_editor(parsed: ParsedStatement) -> str:
-    meta = parsed.metadata
+def signal_user_author_editor(parsed: ParsedStatement, meta: PdfMetadata) -> str:
     producer = meta.producer.casefold()
     if meta.author.strip().upper() == "USER" and any(k in producer for k in ("microsoft", "word", "qt")) and (
         meta.created_raw and meta.modified_raw
@@ -330,8 +331,7 @@ def signal_user_author_editor(parsed: ParsedStatement) -> str:
     return ""
 
 
-def signal_f2_editor_producer(parsed: ParsedStatement) -> str:
-    meta = parsed.metadata
+def signal_f2_editor_producer(parsed: ParsedStatement, meta: PdfMetadata) -> str:
     producer = meta.producer.casefold()
     if parsed.pdf_format == 2 and any(editor in producer for editor in EDITORS):
         return f"format 2 file produced by an editor ('{meta.producer}'), not Airtel's iText"
@@ -344,10 +344,9 @@ def signal_f2_header_rows(parsed: ParsedStatement) -> str:
     return ""
 
 
-def signal_samsung(parsed: ParsedStatement, summary: Summary) -> str:
-    meta = parsed.metadata
+def signal_samsung(meta: PdfMetadata, summary: Summary) -> str:
     if meta.producer.strip().casefold() == "samsung electronics" and not (meta.title or meta.author or meta.created_raw):
-        if summary.balance_match == "Success" and summary.balance_diff_change_ratio < Decimal("0.1"):
+        if summary.balance_match == BalanceMatch.SUCCESS and summary.balance_diff_change_ratio < Decimal("0.1"):
             return ""
         return (
             "printed by 'Samsung Electronics' with no title, author or creation date, and the balances do not hold "
@@ -356,15 +355,13 @@ def signal_samsung(parsed: ParsedStatement, summary: Summary) -> str:
     return ""
 
 
-def signal_pdfium_mismatch(parsed: ParsedStatement, summary: Summary) -> str:
-    meta = parsed.metadata
+def signal_pdfium_mismatch(meta: PdfMetadata, summary: Summary) -> str:
     bare = not (meta.title or meta.author or meta.creator or meta.created_raw or meta.modified_raw)
-    if meta.producer.strip().casefold().startswith("pdfium") and bare and summary.balance_match != "Success":
+    if meta.producer.strip().casefold().startswith("pdfium") and bare and summary.balance_match != BalanceMatch.SUCCESS:
         return "re-saved through PDFium with all other metadata stripped, and the balances do not match"
     return ""
 
 
-@register
 class AirtelRules(ProviderRules):
     provider = PROVIDER
 
@@ -385,24 +382,24 @@ class AirtelRules(ProviderRules):
             return CASHBACK, abs(txn.amount) * CASHBACK_RATE
         return None
 
-    def tampering(self, parsed: ParsedStatement, summary: Summary) -> tuple[str, str]:
-        if parsed.metadata is None:
-            return "NO_ISSUES", "CSV export: no PDF metadata to check"
+    def tampering(self, parsed: ParsedStatement, summary: Summary) -> tuple[TamperingLevel, str]:
+        meta = parsed.metadata
+        if meta is None:
+            return TamperingLevel.NO_ISSUES, "CSV export: no PDF metadata to check"
         signals = [
-            ("FATAL", signal_f1_modified(parsed)),
-            ("FATAL", signal_user_author_editor(parsed)),
-            ("FATAL", signal_f2_editor_producer(parsed)),
-            ("FATAL", signal_f2_header_rows(parsed)),
-            ("CRITICAL", signal_samsung(parsed, summary)),
-            ("WARNING", signal_pdfium_mismatch(parsed, summary)),
+            (TamperingLevel.FATAL, signal_f1_modified(parsed, meta)),
+            (TamperingLevel.FATAL, signal_user_author_editor(parsed, meta)),
+            (TamperingLevel.FATAL, signal_f2_editor_producer(parsed, meta)),
+            (TamperingLevel.FATAL, signal_f2_header_rows(parsed)),
+            (TamperingLevel.CRITICAL, signal_samsung(meta, summary)),
+            (TamperingLevel.WARNING, signal_pdfium_mismatch(meta, summary)),
         ]
         found = [(level, reason) for level, reason in signals if reason]
         if found:
-            level = max((level for level, _ in found), key=LEVELS.index)
+            level = max((level for level, _ in found), key=SEVERITY.index)
             return level, "; ".join(reason for _, reason in found)
-        meta = parsed.metadata
-        if summary.balance_match == "Success" and has_genuine_f1_signature(meta):
-            return "NO_ISSUES", "genuine Airtel format 1 signature and the balances match"
+        if summary.balance_match == BalanceMatch.SUCCESS and has_genuine_f1_signature(meta):
+            return TamperingLevel.NO_ISSUES, "genuine Airtel format 1 signature and the balances match"
         if meta.creator == GENUINE_F2["creator"] and meta.producer == GENUINE_F2["producer"]:
-            return "NO_ISSUES", "genuine Airtel format 2 signature (MOBIQUITY, iText)"
-        return "NO_ISSUES", "no tampering signal in the file's metadata"
+            return TamperingLevel.NO_ISSUES, "genuine Airtel format 2 signature (MOBIQUITY, iText)"
+        return TamperingLevel.NO_ISSUES, "no tampering signal in the file's metadata"

@@ -2,20 +2,20 @@
 export and MTN's balance rule by transaction type. See STATEMENT_FORMATS.md."""
 from __future__ import annotations
 
-import io
-import zipfile
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from statements.engine import sniff
+from statements.engine.base import ProviderRules, StatementParser
 from statements.engine.cells import RowReader
 from statements.engine.cleaning import DateParser, acc_number_9
-from statements.engine.errors import CorruptFile, MissingColumns, NoTransactions, UnsupportedFile
-from statements.engine.registry import ProviderRules, Source, StatementParser, register
-from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn
+from statements.engine.errors import MissingColumns, NoTransactions
+from statements.engine.source import Source
+from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn, Summary
+from statements.engine.vocabulary import FileKind, Format, Provider, TamperingLevel
 
-PROVIDER = "UMTN"
+PROVIDER = Provider.UMTN
 HEADERS = (
     "Date / Time", "Transaction ID", "Transaction Type", "Amount", "From Account", "To Account", "Fee",
     "Commision Amount", "TAX", "Commision Receiving No.", "Commision Balance", "Float Balance",
@@ -35,7 +35,7 @@ def _norm(name: object) -> str:
 _KNOWN = {_norm(h): h for h in HEADERS} | {_norm("Commission Amount"): "Commision Amount", _norm("Date/Time"): "Date / Time"}
 
 
-def header_map(row: list) -> dict[str, int]:
+def header_map(row: Sequence[object]) -> dict[str, int]:
     """Canonical header name -> column index."""
     out: dict[str, int] = {}
     for i, cell in enumerate(row):
@@ -45,51 +45,7 @@ def header_map(row: list) -> dict[str, int]:
     return out
 
 
-def _sheet_rows(source: Source) -> list[list]:
-    cache = source._cache
-    if "sheet" in cache:
-        return cache["sheet"]
-    if source.kind == sniff.XLSX:
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError) as exc:
-            raise CorruptFile(f"a ZIP file that is not a readable Excel workbook ({exc})") from exc
-        except Exception as exc:  # openpyxl raises a handful of types for foreign ZIPs
-            raise UnsupportedFile(f"a ZIP file that is not an Excel workbook ({type(exc).__name__}: {exc})") from exc
-        try:
-            sheet = workbook.worksheets[0]
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    elif source.kind == sniff.XLS:
-        import xlrd
-
-        try:
-            book = xlrd.open_workbook(file_contents=source.data, on_demand=True)
-        except Exception as exc:
-            raise CorruptFile(f"the .xls workbook cannot be read ({type(exc).__name__}: {exc})") from exc
-        sheet = book.sheet_by_index(0)
-        rows = []
-        for r in range(sheet.nrows):
-            values = []
-            for cell in sheet.row(r):
-                if cell.ctype == xlrd.XL_CELL_DATE:
-                    values.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-                elif cell.ctype == xlrd.XL_CELL_EMPTY:
-                    values.append(None)
-                else:
-                    values.append(cell.value)
-            rows.append(values)
-        book.release_resources()
-    else:
-        rows = source.csv_rows()
-    cache["sheet"] = rows
-    return rows
-
-
-def _first_row(rows: list[list]) -> tuple[int, list]:
+def _first_row(rows: Sequence[Sequence[object]]) -> tuple[int, Sequence[object]]:
     for i, row in enumerate(rows):
         if any(cell not in (None, "") and str(cell).strip() for cell in row):
             return i, row
@@ -117,23 +73,26 @@ def _acc_from_rows(txns: list[RawTxn]) -> str | None:
     return acc if seen >= 0.9 * len(txns) else None
 
 
-@register
+# The container is the format; a gzip-compressed CSV is a CSV.
+FORMAT_OF_KIND = {FileKind.XLSX: Format.XLSX, FileKind.XLS: Format.XLS, FileKind.CSV: Format.CSV, FileKind.GZIP_CSV: Format.CSV}
+
+
 class MtnExport(StatementParser):
     """MTN's export in any of its three containers (the format is the container)."""
 
     provider = PROVIDER
-    format = "xlsx"
-    kinds = frozenset({sniff.XLSX, sniff.XLS, sniff.CSV, sniff.GZIP_CSV})
+    format = Format.XLSX
+    kinds = frozenset(FORMAT_OF_KIND)
 
     def detect(self, source: Source) -> bool:
-        _, row = _first_row(_sheet_rows(source))
+        _, row = _first_row(source.sheet_rows())
         found = header_map(row)
         # MTN's spellings: enough of its own columns to be sure, even when
         # some required ones are missing (those are then named as missing).
         return len(found) >= 4 and ("Date / Time" in found or "Float Balance" in found or "Commision Amount" in found)
 
     def parse(self, source: Source, *, acc_number: str | None = None) -> ParsedStatement:
-        rows = _sheet_rows(source)
+        rows = source.sheet_rows()
         start, header = _first_row(rows)
         columns = header_map(header)
         missing = [name for name in REQUIRED if name not in columns]
@@ -143,7 +102,7 @@ class MtnExport(StatementParser):
         dates = DateParser(DATES)
         txns: list[RawTxn] = []
         for r, row in enumerate(rows[start + 1 :], start=start + 2):
-            def cell(name, row=row):
+            def cell(name: str, row: Sequence[object] = row) -> object:
                 i = col(name)
                 return row[i] if i is not None and i < len(row) else None
 
@@ -184,10 +143,9 @@ class MtnExport(StatementParser):
             )
         if not txns:
             raise NoTransactions("the MTN export has a header row but no rows with a Transaction ID")
-        kind = {sniff.GZIP_CSV: "csv"}.get(source.kind, source.kind)
         return ParsedStatement(
             provider=PROVIDER,
-            format=kind,
+            format=FORMAT_OF_KIND[source.kind],
             file_kind=source.kind,
             acc_number=acc_number or _acc_from_rows(txns),
             transactions=txns,
@@ -205,7 +163,6 @@ def type_direction(txn_type: str, amount: Decimal) -> str:
     return ""  # ADJUSTMENT and unknown types: from how the float balance moved
 
 
-@register
 class MtnRules(ProviderRules):
     provider = PROVIDER
 
@@ -220,5 +177,5 @@ class MtnRules(ProviderRules):
             return -amount - txn.fee
         return amount - txn.fee
 
-    def tampering(self, parsed, summary) -> tuple[str, str]:
-        return "NO_ISSUES", "MTN export: a spreadsheet carries no file signature to check"
+    def tampering(self, parsed: ParsedStatement, summary: Summary) -> tuple[TamperingLevel, str]:
+        return TamperingLevel.NO_ISSUES, "MTN export: a spreadsheet carries no file signature to check"
