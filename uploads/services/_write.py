@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core import crypto
+from core import bulk, crypto
 from customers.models import Customer
 from debts.choices import DebtType
 from debts.models import Debt
-from uploads import bulk
 from uploads.matching import DEBT_UPDATE_FIELDS, CustomerRecord, DebtRecord, LoanBookIndex, Outcome
 from uploads.models import FileUpload, UploadRow
 

@@ -19,9 +19,9 @@ from django.db import IntegrityError, OperationalError, reset_queries, transacti
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core import bulk
 from customers.models import Customer
 from debts.models import Debt
-from uploads import bulk
 from uploads.choices import MatchMethod, RowStatus, UploadStatus
 from uploads.matching import DEBT_UPDATE_FIELDS, CustomerRecord, LoanBookIndex, Outcome, match_lines
 from uploads.models import FileUpload, UploadRow
