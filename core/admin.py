@@ -1,6 +1,25 @@
 """Admin building blocks shared by every app: admins for huge tables, admins
 whose writes go through services, and the hooks an app uses to add to a
-lower app's admin."""
+lower app's admin.
+
+The hooks. The layers run calls → uploads → debts | statements → details →
+customers → core, and an app imports only from below. A lower app's admin
+page may still show a higher app's work ("Call now" on a customer, the debts
+on a customer's page), so the higher app adds it from its own admin.py,
+which Django's admin autodiscovery imports before the first request::
+
+    from customers.admin import CustomerAdmin          # a lower app: allowed
+    add_admin_actions(CustomerAdmin, call_customers_now)
+
+Importing the lower admin class (rather than looking the model up in
+``admin.site._registry``) makes Python load and register it first, whatever
+the order of INSTALLED_APPS. The additions go onto the class, which the
+registered instance reads at every request, so the page is the same as if
+the lower admin had listed them itself. No registry to consult at request
+time, no signal: three functions, :func:`add_admin_actions`,
+:func:`add_admin_inlines` and :func:`add_admin_panel` (the last needs
+:class:`PanelsAdminMixin` on the lower admin).
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -93,22 +112,7 @@ def summary_html(rows: Iterable[tuple[str, Any]]) -> str:
 
 
 # --------------------------------------------------------------------------
-# what apps above an app add to its admin
-#
-# The layers run calls → uploads → debts | statements → details → customers →
-# core, and an app imports only from below. A lower app's admin page may
-# still show a higher app's work ("Call now" on a customer, the debts on a
-# customer's page), so the higher app adds it from its own admin.py, which
-# Django's admin autodiscovery imports before the first request:
-#
-#     from customers.admin import CustomerAdmin          # lower app: allowed
-#     add_admin_actions(CustomerAdmin, call_customers_now)
-#
-# Importing the lower admin class (rather than looking the model up in
-# ``admin.site._registry``) makes Python load and register it first, whatever
-# the order of INSTALLED_APPS. The additions go onto the class, which the
-# registered instance reads at every request, so the page is the same as if
-# the lower admin had listed them itself.
+# what apps above an app add to its admin (see the module docstring)
 
 
 def add_admin_actions(admin_class: type[admin.ModelAdmin], *actions: Callable) -> None:

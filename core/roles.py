@@ -8,6 +8,7 @@ Grant extra rights to users, not to role groups.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 OPS_ADMIN = "Ops admin"
 COLLECTIONS_AGENT = "Collections agent"
@@ -24,8 +25,6 @@ def _perms(*, apps=OUR_APPS, actions=None, models=None, codenames=()):
     if models is not None:
         qs = qs.filter(content_type__model__in=models)
     if actions is not None:
-        from django.db.models import Q
-
         cond = Q()
         for action in actions:
             cond |= Q(codename__startswith=f"{action}_")

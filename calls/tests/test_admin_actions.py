@@ -9,7 +9,7 @@ from calls.models import CallSession
 from calls.tests.factories import CallSessionFactory, CustomerFactory, DebtFactory, FileUploadFactory, UploadRowFactory
 from customers.models import Customer
 from debts.models import Debt
-from uploads.models import UploadRow
+from uploads.models import FileUpload, UploadRow
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,14 @@ def test_call_session_admin_pages_render(admin_client):
     assert admin_client.get("/admin/calls/callsession/").status_code == 200
     assert admin_client.get(f"/admin/calls/callsession/{session.pk}/change/").status_code == 200
     assert admin_client.get("/admin/calls/unmatchedcallback/").status_code == 200
+
+
+@pytest.mark.parametrize("model,action", [
+    (Customer, "call_customers_now"), (Debt, "call_debts_now"), (FileUpload, "call_uploads_now"), (UploadRow, "call_upload_rows_now"),
+])
+def test_call_now_is_last_on_the_lower_apps_changelists(admin_client, model, action):
+    # calls adds these from its own admin (the lower apps cannot import it),
+    # after each admin's own actions, as when those admins listed them.
+    response = admin_client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
+    names = [name for name, _label in response.context["action_form"].fields["action"].choices if name]
+    assert names[-1] == action and names.count(action) == 1

@@ -1,5 +1,6 @@
 """Every admin changelist and add page renders for a superuser."""
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
@@ -47,8 +48,6 @@ def test_add_page_renders_or_is_refused(superuser_client, app_label, model_name)
 
 
 def test_our_models_are_all_registered():
-    from django.apps import apps
-
     ours = {"customers", "details", "statements", "debts", "uploads", "calls"}
     missing = [
         m._meta.label

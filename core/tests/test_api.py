@@ -1,5 +1,8 @@
 """The API skeleton: schema, authentication and permissions."""
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +22,6 @@ LIST_ROUTES = [
 
 
 def test_schema_generates_without_warnings():
-    from io import StringIO
-
-    from django.core.management import call_command
-
     out, err = StringIO(), StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out, stderr=err)
     assert "openapi: 3" in out.getvalue()

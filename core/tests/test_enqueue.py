@@ -2,6 +2,7 @@
 import pytest
 from celery import shared_task
 
+from config.celery import app
 from core.tasks import enqueue, enqueue_task
 from tests.e2e.conftest import _reset_pools
 
@@ -12,8 +13,6 @@ def noop(x):
 
 
 def test_broker_down_is_reported_not_raised(settings, caplog):
-    from config.celery import app
-
     previous = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout)
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1

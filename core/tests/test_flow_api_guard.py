@@ -5,6 +5,7 @@ import pytest
 from django.db import connections
 
 from core.routers import FLOW_API_ALIAS, FlowApiRouter, ReadOnlyDatabaseError
+from customers.tests.factories import CustomerFactory
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -50,8 +51,6 @@ def test_writes_are_refused(flow_alias, sql):
 
 @pytest.mark.django_db(databases=["default", FLOW_API_ALIAS])
 def test_orm_save_with_explicit_alias_is_refused(flow_alias):
-    from customers.tests.factories import CustomerFactory
-
     customer = CustomerFactory.build()
     with pytest.raises(ReadOnlyDatabaseError):
         customer.save(using=FLOW_API_ALIAS)

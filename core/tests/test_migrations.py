@@ -5,6 +5,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import MySQLdb
 import pytest
 from django.conf import settings
 
@@ -31,8 +32,6 @@ def test_migrations_apply_on_empty_sqlite(tmp_path):
 def test_migrations_apply_on_empty_mariadb():
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.mysql":
         pytest.skip("needs DATABASE_URL pointing at MariaDB/MySQL")
-    import MySQLdb
-
     db = settings.DATABASES["default"]
     name = f"cd_migr_{uuid.uuid4().hex[:8]}"
     conn = MySQLdb.connect(host=db["HOST"] or "127.0.0.1", port=int(db["PORT"] or 3306), user=db["USER"], passwd=db["PASSWORD"] or "")

@@ -5,13 +5,14 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from calls.models import CallStatusUpdate
 from calls.tests.factories import CallSessionFactory
+from core.fields import lookup_hash
+from customers.models import Customer
 from customers.tests.factories import BankAccountFactory, CustomerFactory
 from debts.tests.factories import DebtFactory, PaymentFactory
 from details.tests.factories import CustomerDetailsFactory
 from uploads.tests.factories import FileUploadFactory, UploadRowFactory
-from calls.models import CallStatusUpdate
-from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,6 @@ def test_ssn_is_encrypted_at_rest_and_found_by_hash():
         cursor.execute("SELECT ssn, ssn_hash FROM customers WHERE id = %s", [customer.pk])
         stored, stored_hash = cursor.fetchone()
     assert "6789" not in stored and "123-45" not in stored
-    from core.fields import lookup_hash
-
     assert Customer.objects.get(ssn_hash=lookup_hash(Customer, "ssn_hash", "123456789")).pk == customer.pk
     assert Customer.objects.get(pk=customer.pk).ssn == "123-45-6789"
     assert customer.masked_ssn.endswith("6789") and "123" not in customer.masked_ssn

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,8 +64,6 @@ def test_default_is_sqlite_with_eager_celery():
 
 
 def test_production_settings_pass_check_deploy():
-    from cryptography.fernet import Fernet
-
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

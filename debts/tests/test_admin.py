@@ -10,7 +10,7 @@ from django.urls import reverse
 from debts import services
 from debts.choices import DebtStatus, PaymentStatus
 from debts.models import Debt, Payment
-from debts.tests.factories import DebtFactory, PaymentFactory
+from debts.tests.factories import CommunicationLogFactory, DebtFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +154,13 @@ def test_money_fields_are_read_only_on_the_debt_page(client, ops_admin):
     form = response.context["adminform"].form
     assert "current_balance" not in form.fields or form.fields["current_balance"].disabled or "current_balance" in response.context["adminform"].readonly_fields
     assert "status" not in form.fields
+
+
+def test_the_customer_page_shows_the_collections_summary_debts_and_contacts(admin_client):
+    # debts adds these to the customer admin (customers cannot import debts).
+    debt = DebtFactory(loan_id="LN-INLINE-1")
+    CommunicationLogFactory(customer=debt.customer, outcome="promised_to_pay")
+    page = admin_client.get(reverse("admin:customers_customer_change", args=[debt.customer_id])).content.decode()
+    assert page.index("Collections summary") < page.index("Identity")
+    assert "LN-INLINE-1" in page and "promised_to_pay" in page
+    assert admin_client.get(reverse("admin:customers_customer_add")).content.decode().count("Collections summary") == 0
