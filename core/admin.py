@@ -6,9 +6,10 @@ The hooks. The layers run calls → uploads → debts | statements → details �
 customers → core, and an app imports only from below. A lower app's admin
 page may still show a higher app's work ("Call now" on a customer, the debts
 on a customer's page), so the higher app adds it from its own admin.py,
-which Django's admin autodiscovery imports before the first request::
+which Django's admin autodiscovery imports before the first request. calls'
+admin.py imports ``CustomerAdmin`` from ``customers.admin`` (a lower app:
+allowed) and says::
 
-    from customers.admin import CustomerAdmin          # a lower app: allowed
     add_admin_actions(CustomerAdmin, call_customers_now)
 
 Importing the lower admin class (rather than looking the model up in
