@@ -7,11 +7,11 @@ Apps above customers add to the customer page from their own admin.py
 contacts inlines, calls the "Call now" action.
 """
 from django.contrib import admin
-from import_export import fields, resources
-from import_export.admin import ExportMixin
+from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import AuditedAdminMixin, PanelsAdminMixin, ServiceAdminMixin
+from core.exports import PermissionedExportMixin, SafeModelResource
 from customers import (
     admin_relationship_managers,  # noqa: F401  (registers RelationshipManager)
     services,
@@ -20,7 +20,7 @@ from customers.forms import BankAccountAdminForm, CustomerAdminForm
 from customers.models import BankAccount, Customer
 
 
-class CustomerResource(resources.ModelResource):
+class CustomerResource(SafeModelResource):
     """Exports mask personal identifiers; imports never touch them."""
 
     ssn = fields.Field(attribute="masked_ssn", column_name="ssn", readonly=True)
@@ -46,7 +46,7 @@ class BankAccountInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(PanelsAdminMixin, ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+class CustomerAdmin(PanelsAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     resource_classes = [CustomerResource]
     inlines = [BankAccountInline]  # debts adds its own

@@ -103,6 +103,8 @@ class Customer(TimeStampedModel):
             models.CheckConstraint(condition=~Q(primary_phone=""), name="customer_primary_phone_required"),
             models.CheckConstraint(condition=~Q(full_name=""), name="customer_full_name_required"),
         ]
+        # An export is every row at once: a right of its own, not "view".
+        permissions = [("export_customer", "Can export customers")]
 
     def __str__(self):
         return f"{self.full_name} ({self.primary_phone})"

@@ -14,11 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
-from import_export import fields, resources
-from import_export.admin import ExportMixin
+from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import AuditedAdminMixin, ServiceAdminMixin, validation_messages
+from core.exports import PermissionedExportMixin, SafeModelResource
 from debts import (
     admin_customer,  # noqa: F401  (adds the collections summary and the debts and contacts to the customer page)
     selectors,
@@ -70,7 +70,7 @@ def _intermediate(modeladmin, request, queryset, *, form, title: str, action: st
 # exports: personal data masked
 
 
-class DebtResource(resources.ModelResource):
+class DebtResource(SafeModelResource):
     account_number = fields.Field(attribute="masked_account_number", column_name="account_number", readonly=True)
 
     class Meta:
@@ -78,7 +78,7 @@ class DebtResource(resources.ModelResource):
         exclude = ("account_number_hash",)
 
 
-class PaymentResource(resources.ModelResource):
+class PaymentResource(SafeModelResource):
     class Meta:
         model = Payment
 
@@ -144,7 +144,7 @@ MONEY_AND_STATE = (
 
 
 @admin.register(Debt)
-class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = DebtAdminForm
     resource_classes = [DebtResource]
     change_list_template = "debts/debt_change_list.html"
@@ -276,7 +276,7 @@ class PaymentAdminForm(forms.ModelForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ServiceAdminMixin, AuditedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+class PaymentAdmin(ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = PaymentAdminForm
     resource_classes = [PaymentResource]
     list_display = ("id", "debt", "customer", "amount", "status", "payment_method", "payment_date", "transaction_id")

@@ -83,6 +83,7 @@ class Debt(TimeStampedModel):
         permissions = [
             ("settle_debt", "Can settle a debt for less than its balance"),
             ("write_off_debt", "Can write off a debt"),
+            ("export_debt", "Can export debts"),
         ]
 
     def __str__(self):
@@ -140,7 +141,7 @@ class Payment(TimeStampedModel):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
         indexes = [models.Index(fields=["debt", "status"], name="payment_debt_status")]
         # Refunding gives money back: a separate right from recording payments.
-        permissions = [("refund_payment", "Can refund a completed payment")]
+        permissions = [("refund_payment", "Can refund a completed payment"), ("export_payment", "Can export payments")]
 
     def __str__(self):
         return f"{self.amount} on {self.debt_id} ({self.status})"

@@ -5,16 +5,15 @@ written by the CSV backfill (``populate_customer_details``), the core
 database fetch and the enrichment, never edited by hand; export stays.
 """
 from django.contrib import admin, messages
-from import_export import resources
-from import_export.admin import ExportMixin
 
+from core.exports import PermissionedExportMixin, SafeModelResource
 from details import flow_api
 from details.models import CustomerDetails
 from details.selectors import customer_details_statistics
 from details.services import customer_details_refresh
 
 
-class CustomerDetailsResource(resources.ModelResource):
+class CustomerDetailsResource(SafeModelResource):
     class Meta:
         model = CustomerDetails
         exclude = ("lead_id_proof_num", "lead_national_id", "content_hash")
@@ -37,7 +36,7 @@ class HasBorrowerFilter(admin.SimpleListFilter):
 
 
 @admin.register(CustomerDetails)
-class CustomerDetailsAdmin(ExportMixin, admin.ModelAdmin):
+class CustomerDetailsAdmin(PermissionedExportMixin, admin.ModelAdmin):
     resource_classes = [CustomerDetailsResource]
     # import-export wraps this template with its export button.
     change_list_template = "admin/details/customerdetails/change_list.html"

@@ -118,6 +118,7 @@ class CustomerDetails(TimeStampedModel):
         verbose_name_plural = "customer details"
         ordering = ["-request_created_at", "-id"]
         indexes = [models.Index(fields=["acc_prvdr_code", "acc_number"], name="custdetails_provider_acc")]
+        permissions = [("export_customerdetails", "Can export customer details")]
 
     def __str__(self):
         return f"{self.run_id} ({self.borrower_biz_name or self.account_holder_name or self.acc_number})"
