@@ -30,3 +30,19 @@ def changed_fields(instance, validated_data: dict) -> dict:
         if current != value:
             changed[name] = value
     return changed
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A read-only choice that answers ``null`` where the row holds ``""``:
+    "not known" (a failed import has no provider) is ``null`` in the API,
+    never a value outside the enum. Declared nullable in the schema."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value in ("", None):
+            return None
+        return super().to_representation(value)

@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from statements.choices import Provider
+from core.api.serializers import BlankAsNullChoiceField
+from statements.choices import BalanceMatch, Provider, TamperingLevel, VerificationStatus
 from statements.engine.errors import UnsupportedFile
 from statements.engine.sniff import sniff_kind
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementSummary
@@ -18,12 +20,17 @@ class StatementSummarySerializer(serializers.ModelSerializer):
 class StatementSerializer(serializers.ModelSerializer):
     """One row of the statements list: metadata plus the verification outcome."""
 
-    verification_status = serializers.CharField(source="summary.verification_status", read_only=True, default=None)
-    tampering_level = serializers.CharField(source="summary.tampering_level", read_only=True, default=None)
-    balance_match = serializers.CharField(source="summary.balance_match", read_only=True, default=None)
-    duplicate_count = serializers.IntegerField(source="summary.duplicate_count", read_only=True, default=None)
+    # The verdict comes from the summary, which a failed import does not
+    # have: then these are null (and a verdict not reached yet is null too,
+    # never ""). ``acc_prvdr_code`` is null when the file's provider was
+    # never known.
+    acc_prvdr_code = BlankAsNullChoiceField(choices=Provider.choices)
+    verification_status = BlankAsNullChoiceField(source="summary.verification_status", choices=VerificationStatus.choices)
+    tampering_level = BlankAsNullChoiceField(source="summary.tampering_level", choices=TamperingLevel.choices)
+    balance_match = BlankAsNullChoiceField(source="summary.balance_match", choices=BalanceMatch.choices)
+    duplicate_count = serializers.IntegerField(source="summary.duplicate_count", read_only=True, allow_null=True)
     balance_diff_change_ratio = serializers.DecimalField(
-        source="summary.balance_diff_change_ratio", max_digits=9, decimal_places=6, read_only=True, default=None
+        source="summary.balance_diff_change_ratio", max_digits=9, decimal_places=6, read_only=True, allow_null=True
     )
 
     class Meta:
@@ -56,6 +63,7 @@ class BorrowerSerializer(serializers.Serializer):
 
 
 class StatementDetailSerializer(serializers.ModelSerializer):
+    acc_prvdr_code = BlankAsNullChoiceField(choices=Provider.choices, help_text="null when the file's provider was never known (a failed import)")
     summary = StatementSummarySerializer(read_only=True, allow_null=True)
     borrower = BorrowerSerializer(source="customer_details", read_only=True, allow_null=True)
     raw_transactions_url = serializers.SerializerMethodField()
@@ -67,11 +75,17 @@ class StatementDetailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_raw_transactions_url(self, obj) -> str:
-        return f"/api/v1/statements/{obj.pk}/raw-transactions/"
+        return self._absolute("api:statement-raw-transactions", obj)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_processed_transactions_url(self, obj) -> str:
-        return f"/api/v1/statements/{obj.pk}/processed-transactions/"
+        return self._absolute("api:statement-processed-transactions", obj)
+
+    def _absolute(self, name: str, obj) -> str:
+        # Absolute, as the schema's ``format: uri`` promises (a relative path is not a URI).
+        path = reverse(name, kwargs={"pk": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class RawTransactionSerializer(serializers.ModelSerializer):
