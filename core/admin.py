@@ -28,10 +28,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
@@ -102,6 +104,55 @@ class AuditedAdminMixin:
         if request.method == "POST":
             raise PermissionDenied("History is read-only.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ServiceDeleteAdminMixin:
+    """Admin whose deletes ask a service: the single delete page and the
+    "delete selected" action show the service's refusal (and delete
+    nothing); an allowed delete is made by the service.
+
+    Set ``delete_check(obj)`` (raises ``ValidationError`` when ``obj`` may not
+    be deleted) and ``delete_service(obj, user)``, both calling services.
+    """
+
+    def delete_check(self, obj) -> None:
+        raise NotImplementedError
+
+    def delete_service(self, obj, user) -> None:
+        raise NotImplementedError
+
+    def _delete_refusal(self, obj) -> str | None:
+        try:
+            self.delete_check(obj)
+        except ValidationError as exc:
+            return "; ".join(validation_messages(exc))
+        return None
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        refusal = self._delete_refusal(obj) if obj is not None and self.has_view_or_change_permission(request, obj) else None
+        if refusal:
+            self.message_user(request, f"Not deleted: {refusal}", messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = [refusal for obj in objs if (refusal := self._delete_refusal(obj))]
+        if refusals:
+            # The service's reasons are what the page shows (Django lists
+            # missing permissions before protected objects, so drop those).
+            return deleted, model_count, set(), [*refusals, *protected]
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        self.delete_service(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_service(obj, request.user)
 
 
 def summary_html(rows: Iterable[tuple[str, Any]]) -> str:

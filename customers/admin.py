@@ -10,7 +10,7 @@ from django.contrib import admin
 from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import AuditedAdminMixin, PanelsAdminMixin, ServiceAdminMixin
+from core.admin import AuditedAdminMixin, PanelsAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin
 from core.exports import PermissionedExportMixin, SafeModelResource
 from customers import (
     admin_relationship_managers,  # noqa: F401  (registers RelationshipManager)
@@ -46,7 +46,7 @@ class BankAccountInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(PanelsAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
+class CustomerAdmin(PanelsAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     resource_classes = [CustomerResource]
     inlines = [BankAccountInline]  # debts adds its own
@@ -72,6 +72,13 @@ class CustomerAdmin(PanelsAdminMixin, ServiceAdminMixin, AuditedAdminMixin, Perm
 
     def get_inlines(self, request, obj):
         return super().get_inlines(request, obj) if obj else []
+
+    # A customer with debts or payments is never deleted (customers.services).
+    def delete_check(self, obj):
+        services.customer_check_deletable(customer=obj)
+
+    def delete_service(self, obj, user):
+        services.customer_delete(customer_id=obj.pk, deleted_by=user)
 
     def save_model(self, request, obj, form, change):
         editable = services.CUSTOMER_FIELDS

@@ -7,9 +7,12 @@ hashes so a clash is reported by name instead of as an IntegrityError.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Q
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from core.fields import lookup_hash
@@ -139,6 +142,38 @@ def customer_update(*, customer_id: int, data: dict, updated_by=None) -> Custome
     set_history_user(customer, updated_by)
     _save_or_explain(customer)
     return customer
+
+
+def customer_check_deletable(*, customer: Customer) -> None:
+    """Refuse deleting a customer that money has touched: one with debts or
+    payments (or anything else that protects it from deletion).
+
+    customers sits below the apps that own debts and payments, so it asks
+    Django's deletion collector which protected rows point at the customer
+    rather than naming those models.
+    """
+    collector = Collector(using=router.db_for_write(Customer, instance=customer))
+    try:
+        collector.collect([customer])
+    except (ProtectedError, RestrictedError) as exc:
+        protected = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        counts = Counter(obj._meta.verbose_name_plural for obj in protected)
+        held = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+        raise ValidationError(
+            f"Customer #{customer.pk} ({customer.full_name}) cannot be deleted: they have {held}. A customer with debts "
+            f"stays in the books; close the account (account status) instead."
+        ) from None
+
+
+@transaction.atomic
+def customer_delete(*, customer_id: int, deleted_by=None) -> None:
+    """Delete a customer no money has touched (see ``customer_check_deletable``)."""
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    if customer is None:
+        raise ValidationError({"customer": f"Customer #{customer_id} does not exist."})
+    customer_check_deletable(customer=customer)
+    set_history_user(customer, deleted_by)
+    customer.delete()
 
 
 def customer_record_contact(*, customer_id: int, when=None) -> None:

@@ -1,6 +1,8 @@
 """Collections admin. Every write calls ``debts.services``; money fields are
-read-only here and move only through the actions (complete, refund, settle,
-write off), each behind its permission.
+read-only here and move only through the actions (complete, refund, void,
+settle, write off), each behind its permission, the last four asking a
+reason. Deleting asks the services too: a payment never, a debt only when
+no money has touched it.
 
 What debts shows on the customer page (customers sits below debts and
 cannot import it) is added by ``debts.admin_customer``, imported here so the
@@ -17,7 +19,7 @@ from django.urls import path
 from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import AuditedAdminMixin, ServiceAdminMixin, validation_messages
+from core.admin import AuditedAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin, validation_messages
 from core.exports import PermissionedExportMixin, SafeModelResource
 from debts import (
     admin_customer,  # noqa: F401  (adds the collections summary and the debts and contacts to the customer page)
@@ -144,7 +146,7 @@ MONEY_AND_STATE = (
 
 
 @admin.register(Debt)
-class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
+class DebtAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = DebtAdminForm
     resource_classes = [DebtResource]
     change_list_template = "debts/debt_change_list.html"
@@ -178,6 +180,12 @@ class DebtAdmin(ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, S
     @admin.display(description="Account number")
     def masked_account_number(self, obj):
         return obj.masked_account_number if obj else ""
+
+    def delete_check(self, obj):
+        services.debt_check_deletable(debt=obj)
+
+    def delete_service(self, obj, user):
+        services.debt_delete(debt_id=obj.pk, deleted_by=user)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.DEBT_EDITABLE_FIELDS}
@@ -274,35 +282,57 @@ class PaymentAdminForm(forms.ModelForm):
         fields = "__all__"
         help_texts = {"status": "PENDING, or COMPLETED to apply it to the balance at once."}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "customer" in self.fields:
+            # Optional: the debt names its customer. Naming another is refused by the service.
+            self.fields["customer"].required = False
+            self.fields["customer"].help_text = "Leave blank for the debt's customer."
+
 
 @admin.register(Payment)
-class PaymentAdmin(ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
+class PaymentAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = PaymentAdminForm
     resource_classes = [PaymentResource]
     list_display = ("id", "debt", "customer", "amount", "status", "payment_method", "payment_date", "transaction_id")
     list_filter = ("status", "payment_method")
     search_fields = ("transaction_id", "debt__loan_id", "customer__full_name")
     list_select_related = ("debt", "customer")
-    autocomplete_fields = ("debt",)
+    autocomplete_fields = ("debt", "customer")
     date_hierarchy = "payment_date"
-    actions = ["complete_payments", "refund_payments"]
+    actions = ["complete_payments", "refund_payments", "void_payments"]
     history_list_display = ["status", "amount"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("debt", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes")
+            return ("debt", "customer", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes")
         return (
             "debt", "customer", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes",
-            "completed_at", "refunded_at", "refund_reason", "refunded_by", "failure_reason", "recorded_by", "created_at", "updated_at",
+            "completed_at", "refunded_at", "refund_reason", "refunded_by", "voided_at", "void_reason", "voided_by",
+            "failure_reason", "recorded_by", "created_at", "updated_at",
         )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        locked = ("debt", "customer", "status", "completed_at", "refunded_at", "refund_reason", "refunded_by", "failure_reason", "recorded_by", "created_at", "updated_at")
+        locked = (
+            "debt", "customer", "amount", "status", "completed_at", "refunded_at", "refund_reason", "refunded_by",
+            "voided_at", "void_reason", "voided_by", "failure_reason", "recorded_by", "created_at", "updated_at",
+        )
         if obj.status != PaymentStatus.PENDING:
-            locked += ("amount", "payment_date", "transaction_id")
+            locked += ("payment_date", "transaction_id")
         return locked
+
+    # A payment is never deleted (debts.services.payments): no delete button,
+    # no "delete selected"; the delete URL answers with the service's refusal.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def delete_check(self, obj):
+        services.payment_check_deletable(payment=obj)
+
+    def delete_service(self, obj, user):
+        services.payment_delete(payment_id=obj.pk, deleted_by=user)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "status":
@@ -317,11 +347,15 @@ class PaymentAdmin(ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin
             saved = services.payment_create(
                 debt_id=obj.debt_id, amount=obj.amount, payment_date=obj.payment_date, payment_method=obj.payment_method,
                 transaction_id=obj.transaction_id, status=obj.status, notes=obj.notes, recorded_by=request.user,
+                customer_id=obj.customer_id,
             )
         _copy_into(obj, saved)
 
     def has_refund_permission(self, request):
         return request.user.has_perm("debts.refund_payment")
+
+    def has_void_permission(self, request):
+        return request.user.has_perm("debts.void_payment")
 
     @admin.action(description="Complete selected pending payments", permissions=["change"])
     def complete_payments(self, request, queryset):
@@ -336,6 +370,15 @@ class PaymentAdmin(ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin
                 payment_id=p.pk, refunded_by=request.user, reason=form.cleaned_data["reason"]))
             return None
         return _intermediate(self, request, queryset.select_related("debt"), form=form, title="Refund payments", action="refund_payments")
+
+    @admin.action(description="Void selected pending payments…", permissions=["void"])
+    def void_payments(self, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            _run_each(self, request, queryset.select_related("debt"), "Void", lambda p: services.payment_void(
+                payment_id=p.pk, voided_by=request.user, reason=form.cleaned_data["reason"]))
+            return None
+        return _intermediate(self, request, queryset.select_related("debt"), form=form, title="Void payments", action="void_payments")
 
 
 # --------------------------------------------------------------------------
@@ -360,7 +403,8 @@ class CommunicationLogAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
-            return ("agent_user",)
+            # The agent is the person logged in (debts.services.contacts).
+            return ("agent_id", "agent_user")
         return tuple(f for f in LOG_FIELDS if f not in services.COMMUNICATION_LOG_EDITABLE)
 
     def save_model(self, request, obj, form, change):
@@ -372,7 +416,7 @@ class CommunicationLogAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 customer_id=obj.customer_id, debt_id=obj.debt_id, call_session_id=obj.call_session_id,
                 communication_type=obj.communication_type, direction=obj.direction, timestamp=obj.timestamp,
                 duration_seconds=obj.duration_seconds, contact_phone=obj.contact_phone, contact_email=obj.contact_email,
-                outcome=obj.outcome, notes=obj.notes, agent_id=obj.agent_id, agent_user=request.user,
+                outcome=obj.outcome, notes=obj.notes, agent_user=request.user,
             )
         _copy_into(obj, saved)
 

@@ -25,6 +25,9 @@ class PaymentStatus(models.TextChoices):
     COMPLETED = "COMPLETED", "Completed"
     FAILED = "FAILED", "Failed"
     REFUNDED = "REFUNDED", "Refunded"
+    # A pending payment cancelled by a person (entered by mistake, never
+    # arrived). No money moved; the row stays as the record of it.
+    VOIDED = "VOIDED", "Voided"
 
 
 class PaymentMethod(models.TextChoices):

@@ -131,6 +131,9 @@ class Payment(TimeStampedModel):
     failure_reason = models.TextField(blank=True)
     refund_reason = models.TextField(blank=True)
     refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
@@ -140,8 +143,13 @@ class Payment(TimeStampedModel):
         ordering = ["-payment_date", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
         indexes = [models.Index(fields=["debt", "status"], name="payment_debt_status")]
-        # Refunding gives money back: a separate right from recording payments.
-        permissions = [("refund_payment", "Can refund a completed payment"), ("export_payment", "Can export payments")]
+        # Refunding gives money back and voiding cancels a payment: each a
+        # separate right from recording payments. Payments are never deleted.
+        permissions = [
+            ("refund_payment", "Can refund a completed payment"),
+            ("void_payment", "Can void a pending payment"),
+            ("export_payment", "Can export payments"),
+        ]
 
     def __str__(self):
         return f"{self.amount} on {self.debt_id} ({self.status})"

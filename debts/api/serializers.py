@@ -8,6 +8,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.api.serializers import MaskedCharField, changed_fields
+from customers.models import Customer
 from debts import services
 from debts.choices import DebtStatus, PromiseStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
@@ -62,7 +63,15 @@ class DebtStatusChangeSerializer(serializers.Serializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
-    payment_date = serializers.DateTimeField(required=False, help_text="Defaults to now")
+    # Optional on create; when given it must be the debt's customer (the
+    # service refuses another, naming both), never silently replaced.
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), required=False,
+        help_text="The debt's customer; defaults to it, and naming another customer is refused",
+    )
+    payment_date = serializers.DateTimeField(
+        required=False, help_text="Defaults to now; not in the future, not before the debt's issue_date"
+    )
     # Uniqueness is the service's business: replaying a transaction_id
     # answers the payment already recorded (idempotent), not a 400.
     transaction_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
@@ -71,33 +80,43 @@ class PaymentSerializer(serializers.ModelSerializer):
         model = Payment
         fields = [
             "id", "customer", "debt", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes",
-            "completed_at", "refunded_at", "refund_reason", "refunded_by", "failure_reason", "recorded_by", "created_at", "updated_at",
+            "completed_at", "refunded_at", "refund_reason", "refunded_by", "voided_at", "void_reason", "voided_by",
+            "failure_reason", "recorded_by", "created_at", "updated_at",
         ]
         read_only_fields = [
-            "customer", "completed_at", "refunded_at", "refund_reason", "refunded_by", "failure_reason", "recorded_by",
-            "created_at", "updated_at",
+            "completed_at", "refunded_at", "refund_reason", "refunded_by", "voided_at", "void_reason", "voided_by",
+            "failure_reason", "recorded_by", "created_at", "updated_at",
         ]
         extra_kwargs = {
-            "status": {"help_text": "On create: PENDING (default) or COMPLETED to apply it at once; afterwards use complete/ and refund/."},
+            "status": {"help_text": "On create: PENDING (default) or COMPLETED to apply it at once; afterwards use complete/, fail/, void/ and refund/."},
         }
 
     def create(self, validated_data):
         debt = validated_data.pop("debt")
+        customer = validated_data.pop("customer", None)
         txid = (validated_data.get("transaction_id") or "").strip()
         self.replayed = bool(txid) and Payment.objects.filter(transaction_id=txid).exists()
-        return services.payment_create(debt_id=debt.pk, recorded_by=_user(self), **validated_data)
+        return services.payment_create(
+            debt_id=debt.pk, customer_id=getattr(customer, "pk", None), recorded_by=_user(self), **validated_data
+        )
 
     def update(self, instance, validated_data):
         data = changed_fields(instance, validated_data)
         if "debt" in data:
-            raise serializers.ValidationError({"debt": "A payment cannot move to another debt; fail it and record a new one."})
+            raise serializers.ValidationError({"debt": "A payment cannot move to another debt; void it and record a new one."})
+        if "customer" in data:
+            raise serializers.ValidationError({"customer": "A payment is for its debt's customer; it cannot move to another."})
         if "status" in data:
-            raise serializers.ValidationError({"status": "Use POST payments/{id}/complete/ or refund/ to change the status."})
+            raise serializers.ValidationError({"status": "Use POST payments/{id}/complete/, fail/, void/ or refund/ to change the status."})
         return services.payment_update(payment_id=instance.pk, data=data, updated_by=_user(self))
 
 
 class PaymentRefundSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, help_text="Why the money is given back")
+    reason = serializers.CharField(help_text="Why the money is given back (required; the history's change reason)")
+
+
+class PaymentVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the pending payment is cancelled (required; the history's change reason)")
 
 
 class PaymentFailSerializer(serializers.Serializer):
@@ -106,7 +125,10 @@ class PaymentFailSerializer(serializers.Serializer):
 
 class CommunicationLogSerializer(serializers.ModelSerializer):
     timestamp = serializers.DateTimeField(required=False, help_text="When the contact happened; defaults to now")
-    agent_id = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Defaults to the caller's username")
+    agent_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=100,
+        help_text="The authenticated user's username, always; naming anyone else is refused (400)",
+    )
 
     class Meta:
         model = CommunicationLog

@@ -1,8 +1,9 @@
 """Collections API: debts, payments, communication logs, promises, the aging report.
 
-Create, read, update, filter, paginate; no deletes (money history is kept).
-Money moves only through the service calls behind the serializers and the
-``complete``/``refund``/``settle``/``write-off`` actions.
+Create, read, update, filter, paginate; no deletes (money history is kept:
+there is no DELETE route, and the services refuse one anyway). Money moves
+only through the service calls behind the serializers and the
+``complete``/``fail``/``void``/``refund``/``settle``/``write-off`` actions.
 """
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -26,6 +27,7 @@ from debts.api.serializers import (
     PaymentFailSerializer,
     PaymentRefundSerializer,
     PaymentSerializer,
+    PaymentVoidSerializer,
     PromiseToPaySerializer,
 )
 from debts.filters import CommunicationLogFilterSet, DebtFilterSet, PaymentFilterSet, PromiseToPayFilterSet
@@ -105,6 +107,14 @@ class PaymentViewSet(CreateReadUpdateViewSet):
         payment = self.get_object()
         result = _run_action(self, request, PaymentRefundSerializer, "debts.refund_payment", lambda data: services.payment_refund(
             payment_id=payment.pk, refunded_by=request.user, **data))
+        return Response(PaymentSerializer(result, context={"request": request}).data)
+
+    @extend_schema(request=PaymentVoidSerializer, responses=PaymentSerializer, summary="Void a pending payment (needs debts.void_payment; idempotent)")
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        payment = self.get_object()
+        result = _run_action(self, request, PaymentVoidSerializer, "debts.void_payment", lambda data: services.payment_void(
+            payment_id=payment.pk, voided_by=request.user, **data))
         return Response(PaymentSerializer(result, context={"request": request}).data)
 
     @extend_schema(request=PaymentFailSerializer, responses=PaymentSerializer, summary="Mark a pending payment failed")

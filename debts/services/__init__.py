@@ -4,8 +4,9 @@ Every path that moves money or records a contact (admin, API, tasks,
 commands) calls a function here. The package is split by what is written:
 
 * ``debts``: creating and editing debts, status changes, settlement, write-off;
-* ``payments``: recording, completing, failing, refunding payments (the
-  money rules are in that module's docstring);
+* ``payments``: recording, completing, failing, refunding and voiding
+  payments, and the refusal to delete one (the money rules are in that
+  module's docstring);
 * ``contacts``: communication logs;
 * ``promises``: promises to pay and how they are judged;
 * ``delinquency``: the nightly days-past-due and default run.
@@ -23,7 +24,9 @@ from debts.services.contacts import COMMUNICATION_LOG_EDITABLE, communication_lo
 from debts.services.debts import (
     DEBT_EDITABLE_FIELDS,
     debt_change_status,
+    debt_check_deletable,
     debt_create,
+    debt_delete,
     debt_settle,
     debt_update,
     debt_write_off,
@@ -31,11 +34,14 @@ from debts.services.debts import (
 from debts.services.delinquency import DaysSince, DelinquencyResult, debts_update_delinquency
 from debts.services.payments import (
     PAYMENT_EDITABLE_WHILE_PENDING,
+    payment_check_deletable,
     payment_complete,
     payment_create,
+    payment_delete,
     payment_fail,
     payment_refund,
     payment_update,
+    payment_void,
 )
 from debts.services.promises import promise_create, promise_update, promises_evaluate
 
@@ -51,16 +57,21 @@ __all__ = [
     "communication_log_create",
     "communication_log_update",
     "debt_change_status",
+    "debt_check_deletable",
     "debt_create",
+    "debt_delete",
     "debt_settle",
     "debt_update",
     "debt_write_off",
     "debts_update_delinquency",
+    "payment_check_deletable",
     "payment_complete",
     "payment_create",
+    "payment_delete",
     "payment_fail",
     "payment_refund",
     "payment_update",
+    "payment_void",
     "promise_create",
     "promise_update",
     "promises_evaluate",

@@ -53,6 +53,13 @@ def _require_perm(user, perm: str, what: str) -> None:
         raise PermissionDenied(f"You do not have permission to {what}.")
 
 
+def _required_reason(reason: str | None, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": message})
+    return reason
+
+
 def _lock_debt(debt_id: int) -> Debt:
     try:
         return Debt.objects.select_for_update().get(pk=debt_id)

@@ -1,5 +1,11 @@
 """Communication logs: every contact with a customer (a call, an SMS, a
-visit…) is one row, and recording it moves the customer's last contact date."""
+visit…) is one row, and recording it moves the customer's last contact date.
+
+Who made the contact is not the caller's to claim: when a person records a
+log (admin, API) ``agent_id`` is that person's username, and a different one
+is refused. Only a system path with no user (the telephony webhook, the demo
+seed) names itself in ``agent_id``. A log's call session is a call to the
+log's own customer."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,6 +38,35 @@ def _check_new_log(*, customer_id: int, communication_type: str, direction: str,
     if not Customer.objects.filter(pk=customer_id).exists():
         raise ValidationError({"customer": f"Customer #{customer_id} does not exist."})
     _check_debt_of_customer(debt_id, customer_id)
+
+
+def _check_call_session_of_customer(call_session_id: int | None, customer_id: int) -> None:
+    if call_session_id is None:
+        return
+    # calls sits above debts: its model is reached through our foreign key, not imported.
+    call_sessions = CommunicationLog._meta.get_field("call_session").related_model.objects
+    owner_id = call_sessions.filter(pk=call_session_id).values_list("customer_id", flat=True).first()
+    if owner_id is None:
+        raise ValidationError({"call_session": f"Call session #{call_session_id} does not exist."})
+    if owner_id != customer_id:
+        raise ValidationError(
+            {"call_session": f"Call session #{call_session_id} is a call to customer #{owner_id}, not to customer #{customer_id}; "
+                             f"a log names a call of its own customer."}
+        )
+
+
+def _agent_id_for(agent_id: str, agent_user) -> str:
+    """The log's ``agent_id``: the user's username when a user records it (a
+    different one is refused), else what the system path names itself."""
+    agent_id = (agent_id or "").strip()
+    if not getattr(agent_user, "pk", None):
+        return agent_id
+    username = agent_user.get_username()
+    if agent_id and agent_id != username:
+        raise ValidationError(
+            {"agent_id": f"The agent is the user recording the contact ({username}); {agent_id!r} cannot be named instead."}
+        )
+    return username
 
 
 def _check_debt_of_customer(debt_id: int | None, customer_id: int) -> None:
@@ -74,12 +109,16 @@ def communication_log_create(
 
     A call session produces at most one log (database constraint); calling
     this again for the same ``call_session_id`` returns the existing log.
-    ``agent_id`` defaults to the agent user's username.
+    With an ``agent_user``, ``agent_id`` is that user's username (naming
+    anyone else is refused); without one, it names the system that made the
+    contact. The call session, if any, must be a call to ``customer_id``.
     """
     _check_new_log(
         customer_id=customer_id, communication_type=communication_type, direction=direction,
         debt_id=debt_id, duration_seconds=duration_seconds,
     )
+    _check_call_session_of_customer(call_session_id, customer_id)
+    agent_id = _agent_id_for(agent_id, agent_user)
     if call_session_id is not None:
         existing = CommunicationLog.objects.filter(call_session_id=call_session_id).first()
         if existing:
@@ -88,8 +127,6 @@ def communication_log_create(
         # A contact that happened is logged whatever the number looked like:
         # E.164 when it can be read, else as given.
         contact_phone = try_normalize_phone(contact_phone) or str(contact_phone).strip()[:20]
-    if not agent_id and getattr(agent_user, "pk", None):
-        agent_id = agent_user.get_username()
     timestamp = timestamp or timezone.now()
     log = CommunicationLog(
         customer_id=customer_id,

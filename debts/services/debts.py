@@ -1,6 +1,10 @@
 """Creating and editing debts, and moving them between statuses by hand:
 settlement and write-off (each needing its own permission) close a debt;
-payments, not these functions, pay it off."""
+payments, not these functions, pay it off.
+
+A debt that money has touched is never deleted: one with payments (of any
+status), or one closed by settlement or write-off. Only a debt recorded by
+mistake, with neither, can be deleted (``debt_delete``)."""
 from __future__ import annotations
 
 from datetime import date
@@ -195,3 +199,28 @@ def debt_write_off(*, debt_id: int, written_off_by, reason: str) -> Debt:
     debt._change_reason = f"written off: {reason}"[:100]
     debt.save(update_fields=["status", "closed_at", "closed_by", "closed_reason", "updated_at"])
     return debt
+
+
+def debt_check_deletable(*, debt: Debt) -> None:
+    """Refuse deleting a debt with payments or one settled or written off."""
+    payments = Payment.objects.filter(debt_id=debt.pk).count()
+    if payments:
+        raise ValidationError(
+            f"Debt #{debt.pk} ({debt.loan_id or 'no loan id'}) has {payments} payment(s) and cannot be deleted: "
+            f"money has moved on it. Refund or void its payments, settle or write it off instead."
+        )
+    if debt.status in (DebtStatus.SETTLED, DebtStatus.WRITTEN_OFF):
+        raise ValidationError(
+            f"Debt #{debt.pk} ({debt.loan_id or 'no loan id'}) is {debt.get_status_display().lower()} and cannot be "
+            f"deleted: it is in the books as closed."
+        )
+
+
+@transaction.atomic
+def debt_delete(*, debt_id: int, deleted_by=None) -> None:
+    """Delete a debt recorded by mistake (no payments, not closed); anything else is refused."""
+    debt = _lock_debt(debt_id)
+    debt_check_deletable(debt=debt)
+    set_history_user(debt, deleted_by)
+    debt._change_reason = "deleted (recorded by mistake)"
+    debt.delete()

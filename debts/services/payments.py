@@ -14,7 +14,14 @@ Money rules, enforced here and (where SQL can) by database constraints:
 * completing or refunding twice, or replaying a ``transaction_id``, is a
   no-op that answers the payment as it stands;
 * the status the debt takes afterwards (paid off at zero, reopened by a
-  refund) is decided by ``debts.rules``, the one home of that rule.
+  refund) is decided by ``debts.rules``, the one home of that rule;
+* a payment is for the debt's own customer (naming another is refused, never
+  silently replaced) and is dated between the debt's ``issue_date`` and now;
+* a payment is never deleted, whatever its status: a COMPLETED one is
+  refunded, a PENDING one voided (``debts.void_payment``), a FAILED, VOIDED or
+  REFUNDED one stays as the record of what happened. Refund and void each
+  need their own permission and a reason, which is the history row's change
+  reason.
 """
 from __future__ import annotations
 
@@ -23,9 +30,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from core.history import set_history_user
+from customers.models import Customer
 from debts.choices import DebtStatus, PaymentStatus
 from debts.models import Debt, Payment
 from debts.rules import FINAL_STATUSES
@@ -35,10 +43,14 @@ from debts.services._common import (
     _lock_debt,
     _lock_payment_and_debt,
     _money,
+    _require_perm,
+    _required_reason,
     _status_after_balance_change,
 )
 
-PAYMENT_EDITABLE_WHILE_PENDING = frozenset({"amount", "payment_date", "payment_method", "transaction_id", "notes"})
+# The amount is fixed once recorded, even while pending: a wrong payment is
+# voided and recorded again, so every amount a person typed stays on file.
+PAYMENT_EDITABLE_WHILE_PENDING = frozenset({"payment_date", "payment_method", "transaction_id", "notes"})
 
 
 def _refuse_payment_on(debt: Debt, amount: Decimal) -> None:
@@ -54,6 +66,34 @@ def _refuse_payment_on(debt: Debt, amount: Decimal) -> None:
                        f"record at most {debt.current_balance} and handle the overpayment of "
                        f"{amount - debt.current_balance} separately."}
         )
+
+
+def _refuse_other_customer(debt: Debt, customer_id: int | None) -> None:
+    if customer_id is None or customer_id == debt.customer_id:
+        return
+    owner = debt.customer
+    named = Customer.objects.filter(pk=customer_id).values_list("full_name", flat=True).first()
+    named_text = f"customer #{customer_id} ({named})" if named is not None else f"customer #{customer_id}, who does not exist"
+    raise ValidationError({
+        "customer": f"Debt #{debt.pk} ({debt.loan_id or 'no loan id'}) belongs to customer #{owner.pk} ({owner.full_name}), "
+                    f"not to {named_text}; a payment is recorded for the debt's own customer."
+    })
+
+
+def _aware(value: datetime) -> datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _refuse_payment_date(debt: Debt, payment_date: datetime) -> None:
+    """A payment happened between the debt's issue and now (local time)."""
+    now = timezone.now()
+    if payment_date > now:
+        when = formats.date_format(timezone.localtime(payment_date), "Y-m-d H:i")
+        raise ValidationError({"payment_date": f"The payment date {when} is in the future (now is "
+                                               f"{formats.date_format(timezone.localtime(now), 'Y-m-d H:i')})."})
+    if debt.issue_date and _local_date(payment_date) < debt.issue_date:
+        raise ValidationError({"payment_date": f"The payment date {_local_date(payment_date):%Y-%m-%d} is before debt #{debt.pk} "
+                                               f"was issued ({debt.issue_date:%Y-%m-%d})."})
 
 
 def _move_status_after_balance_change(debt: Debt, fields: list[str]) -> None:
@@ -117,8 +157,7 @@ def payment_create(
     amount = _new_payment_amount_and_status(amount, status)
     transaction_id = (transaction_id or "").strip() or None
     debt = _lock_debt(debt_id)
-    if customer_id is not None and customer_id != debt.customer_id:
-        raise ValidationError({"customer": f"Debt #{debt.pk} belongs to customer #{debt.customer_id}, not #{customer_id}."})
+    _refuse_other_customer(debt, customer_id)
     if transaction_id:
         # The debt lock serialises replays for the same debt; under READ
         # COMMITTED the second caller then sees the first one's row.
@@ -126,11 +165,13 @@ def payment_create(
         if existing:
             return _replayed(existing, debt_id=debt.pk, amount=amount)
     _refuse_payment_on(debt, amount)
+    payment_date = _aware(payment_date) if payment_date else timezone.now()
+    _refuse_payment_date(debt, payment_date)
     payment = Payment(
         customer_id=debt.customer_id,
         debt_id=debt.pk,
         amount=amount,
-        payment_date=payment_date or timezone.now(),
+        payment_date=payment_date,
         payment_method=payment_method or "",
         transaction_id=transaction_id,
         status=PaymentStatus.PENDING,
@@ -205,13 +246,17 @@ def _last_kept_payment(debt: Debt) -> tuple:
 
 
 @transaction.atomic
-def payment_refund(*, payment_id: int, refunded_by=None, reason: str = "") -> Payment:
+def payment_refund(*, payment_id: int, refunded_by, reason: str) -> Payment:
     """Refund a COMPLETED payment: its amount goes back on the balance and a
     paid-off debt reopens. Refunding twice changes nothing.
 
-    A settled or written-off debt is closed for good; refunding onto it is
-    refused (reverse the settlement first would be a separate decision).
+    Needs ``debts.refund_payment`` and a reason (kept on the payment and as
+    the history rows' change reason). A settled or written-off debt is
+    closed for good; refunding onto it is refused (reversing the settlement
+    first would be a separate decision).
     """
+    _require_perm(refunded_by, "debts.refund_payment", "refund payments")
+    reason = _required_reason(reason, "Say why the payment is refunded.")
     payment, debt = _lock_payment_and_debt(payment_id)
     if payment.status == PaymentStatus.REFUNDED:
         return payment
@@ -224,32 +269,79 @@ def payment_refund(*, payment_id: int, refunded_by=None, reason: str = "") -> Pa
     _move_status_after_balance_change(debt, fields)
     payment.status = PaymentStatus.REFUNDED
     payment.refunded_at = timezone.now()
-    payment.refund_reason = reason or ""
+    payment.refund_reason = reason
     payment.refunded_by = refunded_by if getattr(refunded_by, "pk", None) else None
     set_history_user(payment, refunded_by)
+    payment._change_reason = f"refunded: {reason}"[:100]
     payment.save(update_fields=["status", "refunded_at", "refund_reason", "refunded_by", "updated_at"])
     debt.last_payment_date, debt.last_payment_amount = _last_kept_payment(debt)
     set_history_user(debt, refunded_by)
-    debt._change_reason = f"payment #{payment.pk} refunded"
+    debt._change_reason = f"payment #{payment.pk} refunded: {reason}"[:100]
     debt.save(update_fields=fields)
     return payment
 
 
 @transaction.atomic
+def payment_void(*, payment_id: int, voided_by, reason: str) -> Payment:
+    """Void a PENDING payment (recorded by mistake, or the money never came):
+    it can no longer be completed, no money moves, the row stays.
+
+    Needs ``debts.void_payment`` and a reason (kept on the payment and as its
+    history row's change reason). Voiding twice changes nothing.
+    """
+    _require_perm(voided_by, "debts.void_payment", "void payments")
+    reason = _required_reason(reason, "Say why the payment is voided.")
+    payment, _debt = _lock_payment_and_debt(payment_id)
+    if payment.status == PaymentStatus.VOIDED:
+        return payment
+    if payment.status != PaymentStatus.PENDING:
+        raise ValidationError({"status": f"Payment #{payment.pk} is {payment.get_status_display().lower()}; only a pending "
+                                         f"payment can be voided (a completed one is refunded)."})
+    payment.status = PaymentStatus.VOIDED
+    payment.voided_at = timezone.now()
+    payment.void_reason = reason
+    payment.voided_by = voided_by
+    set_history_user(payment, voided_by)
+    payment._change_reason = f"voided: {reason}"[:100]
+    payment.save(update_fields=["status", "voided_at", "void_reason", "voided_by", "updated_at"])
+    return payment
+
+
+def payment_check_deletable(*, payment: Payment) -> None:
+    """Refuse, always: a payment is never deleted (see the module docstring).
+
+    The message says what to do instead, by status.
+    """
+    instead = {
+        PaymentStatus.COMPLETED: "refund it instead",
+        PaymentStatus.PENDING: "void it instead",
+    }.get(payment.status, "it stays as the record of what happened")
+    raise ValidationError(f"Payment #{payment.pk} ({payment.get_status_display().lower()}, {payment.amount}) cannot be deleted: "
+                          f"payments are kept for the books; {instead}.")
+
+
+def payment_delete(*, payment_id: int, deleted_by=None) -> None:
+    """The one door for deleting a payment, and it is shut (``payment_check_deletable``)."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        raise ValidationError({"payment": f"Payment #{payment_id} does not exist."})
+    payment_check_deletable(payment=payment)
+
+
+@transaction.atomic
 def payment_update(*, payment_id: int, data: dict, updated_by=None) -> Payment:
-    """Edit a payment. Only notes change once it is no longer PENDING (money
-    that moved is corrected by a refund, not an edit)."""
+    """Edit a payment's descriptive fields. The amount, debt, customer and
+    status never change here; once it is no longer PENDING only notes and the
+    method do (money that moved is corrected by a refund, a pending payment
+    by voiding it)."""
     payment, debt = _lock_payment_and_debt(payment_id)
     allowed = PAYMENT_EDITABLE_WHILE_PENDING if payment.status == PaymentStatus.PENDING else frozenset({"notes", "payment_method"})
     refused = set(data) - allowed
     if refused:
         raise ValidationError({name: f"Cannot be changed on a {payment.get_status_display().lower()} payment." for name in sorted(refused)})
-    if "amount" in data:
-        data["amount"] = _money(data["amount"], "amount")
-        if data["amount"] <= 0:
-            raise ValidationError({"amount": "The amount must be more than zero."})
-        if data["amount"] > debt.current_balance:
-            _refuse_payment_on(debt, data["amount"])
+    if "payment_date" in data:
+        data["payment_date"] = _aware(data["payment_date"])
+        _refuse_payment_date(debt, data["payment_date"])
     if "transaction_id" in data:
         data["transaction_id"] = (data["transaction_id"] or "").strip() or None
         if data["transaction_id"] and Payment.objects.filter(transaction_id=data["transaction_id"]).exclude(pk=payment.pk).exists():

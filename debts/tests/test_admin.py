@@ -2,10 +2,13 @@
 history that cannot be reverted."""
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from debts import services
 from debts.choices import DebtStatus, PaymentStatus
@@ -93,7 +96,7 @@ def test_adding_a_completed_payment_in_the_admin_goes_through_the_service(client
     debt = DebtFactory(original_amount=Decimal("100.00"))
     _login(client, agent)
     response = client.post(reverse("admin:debts_payment_add"), {
-        "debt": debt.pk, "amount": "30.00", "payment_date_0": "2026-01-05", "payment_date_1": "10:00:00",
+        "debt": debt.pk, "amount": "30.00", "payment_date_0": f"{timezone.localdate():%Y-%m-%d}", "payment_date_1": "00:00:01",
         "payment_method": "cash", "transaction_id": "", "status": "COMPLETED", "notes": "",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -106,7 +109,7 @@ def test_an_overpayment_added_in_the_admin_is_refused_with_a_message(client, ops
     debt = DebtFactory(original_amount=Decimal("100.00"))
     _login(client, ops_admin)
     response = client.post(reverse("admin:debts_payment_add"), {
-        "debt": debt.pk, "amount": "130.00", "payment_date_0": "2026-01-05", "payment_date_1": "10:00:00",
+        "debt": debt.pk, "amount": "130.00", "payment_date_0": f"{timezone.localdate():%Y-%m-%d}", "payment_date_1": "00:00:01",
         "payment_method": "cash", "status": "COMPLETED",
     }, follow=True)
     assert "more than the outstanding balance" in response.content.decode()
@@ -123,8 +126,6 @@ def test_aging_report_page_shows_buckets_and_a_chart(client, ops_admin):
     assert "31–60" in html and "Gulu" in html
     assert response.context["report"]["totals"]["total_balance"] == Decimal("350.00")
     # The chart reads its numbers from a JSON object embedded in the page.
-    import json, re
-
     data = json.loads(re.search(r'<script id="aging-data" type="application/json">(.*?)</script>', html).group(1))
     assert data["labels"][0] == "Current" and data["balances"] == ["100.00", "0.00", "250.00", "0.00", "0.00"]
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from debts import services
 from debts.choices import DebtStatus, PaymentStatus
 from debts.models import Debt, Payment, PromiseToPay
 from debts.tests.factories import CommunicationLogFactory, CustomerFactory, DebtFactory, PaymentFactory
@@ -152,15 +153,13 @@ def test_aging_report_by_branch(analyst_client):
     assert analyst_client.get(f"{API}/reports/aging/", {"group_by": "planet"}).status_code == 400
 
 
-def test_customer_summary(agent_client):
+def test_customer_summary(agent_client, ops_admin):
     customer = CustomerFactory()
     open_debt = DebtFactory(customer=customer, original_amount=Decimal("1000.00"), days_past_due=12)
     DebtFactory(customer=customer, original_amount=Decimal("50.00"), current_balance=Decimal("0"), status=DebtStatus.PAID_OFF)
-    from debts import services
-
     services.payment_create(debt_id=open_debt.pk, amount="250.00", status=PaymentStatus.COMPLETED)
     refunded = services.payment_create(debt_id=open_debt.pk, amount="100.00", status=PaymentStatus.COMPLETED)
-    services.payment_refund(payment_id=refunded.pk)
+    services.payment_refund(payment_id=refunded.pk, refunded_by=ops_admin, reason="bounced")
     CommunicationLogFactory(customer=customer, outcome="no_answer")
 
     summary = agent_client.get(f"{API}/customers/{customer.pk}/summary/").json()

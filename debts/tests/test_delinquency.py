@@ -18,6 +18,8 @@ from debts.tests.factories import DebtFactory
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 3, 31)
+# A payment is never dated before its debt's issue (debts.services.payments).
+ISSUED = TODAY - timedelta(days=60)
 
 
 def _dpd(debt):
@@ -38,7 +40,9 @@ def test_days_past_due_counts_from_the_due_date_for_open_debts_only():
 
 
 def test_a_payment_of_the_amount_due_after_the_due_date_makes_the_debt_current():
-    debt = DebtFactory(original_amount=Decimal("1000.00"), due_date=TODAY - timedelta(days=10), due_amount=Decimal("100.00"))
+    debt = DebtFactory(
+        original_amount=Decimal("1000.00"), due_date=TODAY - timedelta(days=10), due_amount=Decimal("100.00"), issue_date=ISSUED
+    )
     services.payment_create(
         debt_id=debt.pk, amount="60.00", status=PaymentStatus.COMPLETED,
         payment_date=timezone.make_aware(datetime.combine(TODAY - timedelta(days=2), time(12))),
@@ -93,7 +97,7 @@ def _promise(debt, amount, promised_date, made):
 
 def test_promises_are_kept_when_paid_by_the_promised_day_and_broken_otherwise():
     made = timezone.make_aware(datetime.combine(TODAY - timedelta(days=10), time(9)))
-    kept_debt, broken_debt, future_debt = DebtFactory(), DebtFactory(), DebtFactory()
+    kept_debt, broken_debt, future_debt = (DebtFactory(issue_date=ISSUED) for _ in range(3))
     kept = _promise(kept_debt, "100.00", TODAY - timedelta(days=3), made)
     broken = _promise(broken_debt, "100.00", TODAY - timedelta(days=3), made)
     future = _promise(future_debt, "50.00", TODAY + timedelta(days=3), made)

@@ -95,14 +95,14 @@ def test_racing_payments_for_more_than_the_balance_pay_it_off_and_refuse_the_res
     assert Payment.objects.filter(debt=debt, status=PaymentStatus.COMPLETED).count() == 3
 
 
-def test_completion_and_refund_racing_keep_the_books_balanced():
+def test_completion_and_refund_racing_keep_the_books_balanced(ops_admin):
     debt = DebtFactory(original_amount=Decimal("200.00"))
     done = services.payment_create(debt_id=debt.pk, amount="200.00", status=PaymentStatus.COMPLETED)
     assert Debt.objects.get(pk=debt.pk).status == DebtStatus.PAID_OFF
     pending = PaymentFactory(debt=debt, amount=Decimal("50.00"))
 
     errors = _race([
-        lambda: services.payment_refund(payment_id=done.pk),
+        lambda: services.payment_refund(payment_id=done.pk, refunded_by=ops_admin, reason="chargeback"),
         lambda: services.payment_complete(payment_id=pending.pk),
     ])
 

@@ -115,7 +115,7 @@ def test_no_payment_on_a_settled_or_written_off_debt(status):
     assert "accepts no payments" in exc.value.message_dict["debt"][0]
 
 
-def test_refund_restores_the_balance_and_reopens_a_paid_off_debt():
+def test_refund_restores_the_balance_and_reopens_a_paid_off_debt(ops_admin):
     debt = DebtFactory(original_amount=Decimal("250.00"))
     early = services.payment_create(
         debt_id=debt.pk, amount="50.00", status=PaymentStatus.COMPLETED, payment_date=timezone.now() - timedelta(days=5)
@@ -124,7 +124,7 @@ def test_refund_restores_the_balance_and_reopens_a_paid_off_debt():
     debt.refresh_from_db()
     assert debt.status == DebtStatus.PAID_OFF
 
-    services.payment_refund(payment_id=last.pk, reason="bounced")
+    services.payment_refund(payment_id=last.pk, refunded_by=ops_admin, reason="bounced")
 
     debt.refresh_from_db()
     assert debt.current_balance == Decimal("200.00")
@@ -135,19 +135,19 @@ def test_refund_restores_the_balance_and_reopens_a_paid_off_debt():
     assert refunded.status == PaymentStatus.REFUNDED and refunded.refund_reason == "bounced"
 
 
-def test_refunding_twice_restores_once():
+def test_refunding_twice_restores_once(ops_admin):
     debt = DebtFactory(original_amount=Decimal("100.00"))
     payment = services.payment_create(debt_id=debt.pk, amount="60.00", status=PaymentStatus.COMPLETED)
-    services.payment_refund(payment_id=payment.pk)
-    services.payment_refund(payment_id=payment.pk)
+    services.payment_refund(payment_id=payment.pk, refunded_by=ops_admin, reason="chargeback")
+    services.payment_refund(payment_id=payment.pk, refunded_by=ops_admin, reason="chargeback")
     assert _balance(debt) == Decimal("100.00")
 
 
-def test_only_completed_payments_can_be_refunded_and_only_pending_ones_completed():
+def test_only_completed_payments_can_be_refunded_and_only_pending_ones_completed(ops_admin):
     debt = DebtFactory()
     payment = PaymentFactory(debt=debt)
     with pytest.raises(ValidationError):
-        services.payment_refund(payment_id=payment.pk)
+        services.payment_refund(payment_id=payment.pk, refunded_by=ops_admin, reason="mistake")
     services.payment_fail(payment_id=payment.pk, reason="insufficient funds")
     with pytest.raises(ValidationError):
         services.payment_complete(payment_id=payment.pk)

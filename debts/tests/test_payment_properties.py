@@ -29,7 +29,7 @@ operations = st.lists(
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(original=st.decimals(min_value=Decimal("1.00"), max_value=Decimal("1000.00"), places=2), ops=operations)
-def test_balance_is_original_minus_completed_plus_refunded(original, ops):
+def test_balance_is_original_minus_completed_plus_refunded(ops_admin, original, ops):
     debt = DebtFactory(customer=CustomerFactory(), original_amount=original)
     created: list[int] = []
     completed = refunded = Decimal("0.00")
@@ -51,7 +51,7 @@ def test_balance_is_original_minus_completed_plus_refunded(original, ops):
                 elif op[0] == "fail":
                     services.payment_fail(payment_id=payment_id)
                 else:
-                    services.payment_refund(payment_id=payment_id)
+                    services.payment_refund(payment_id=payment_id, refunded_by=ops_admin, reason="property test")
                     if before == PaymentStatus.COMPLETED:
                         refunded += Payment.objects.get(pk=payment_id).amount
         except ValidationError:
