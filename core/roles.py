@@ -48,10 +48,11 @@ def role_permissions() -> dict[str, set[Permission]]:
         | _perms(apps=("calls",), codenames=["trigger_call"])
         | _perms(apps=("uploads",), actions=["add"], models=["fileupload"])
         | _perms(apps=("customers",), actions=["change"], models=["customer"]),
-        # Reads everything; imports and re-verifies statements.
+        # Reads everything; imports and re-verifies statements, reads their
+        # transactions, records review decisions beside the engine's verdict.
         RISK_ANALYST: everything_view
         | _perms(apps=("statements",), actions=["add"], models=["statement", "statementimport"])
-        | _perms(apps=("statements",), codenames=["reprocess_statement", "download_statement"]),
+        | _perms(apps=("statements",), codenames=["reprocess_statement", "download_statement", "review_statement"]),
         READ_ONLY: everything_view,
     }
 

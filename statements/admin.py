@@ -1,16 +1,65 @@
+"""Statements admin.
+
+The engine's verdict (status, verification status, tampering level), the
+stated and computed balances and every parsed figure are read-only here: the
+statement, its summary and its transactions have no change form, and they
+move only through the engine (import, the re-verify and reprocess actions).
+A person who disagrees records a review decision ("Record review" on the
+statement's page, ``statements.services.statement_review_record``), shown
+beside the verdict and never replacing it. Transaction lists need the
+transaction-read permission (``statements.permissions``).
+"""
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import HugeTableAdmin
-from statements import exports, services
-from statements.choices import ImportTrigger, Provider
-from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementSummary
+from core.admin import HugeTableAdmin, validation_messages
+from statements import exports, permissions, services
+from statements.choices import ImportTrigger, Provider, ReviewDecision
+from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by the engine or a service: viewable, never added,
+    changed or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TransactionReadAdminMixin(ReadOnlyAdminMixin):
+    """Transaction lists: read-only, and only for the transaction-read permission."""
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and permissions.can_read_transactions(request.user)
+
+
+class StatementReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=ReviewDecision.choices, widget=forms.RadioSelect)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="Why: recorded with your name, never edited.")
+
+
+class StatementReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Past decisions, newest first: the review history (append-only)."""
+
+    model = StatementReview
+    extra = 0
+    fields = ("created_at", "decision", "note", "reviewed_by", "statement_status", "verification_status", "tampering_level")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+    verbose_name = "review decision"
+    verbose_name_plural = "review decisions (people, beside the engine's verdict)"
 
 
 class StatementSummaryInline(admin.StackedInline):
@@ -25,19 +74,89 @@ class StatementSummaryInline(admin.StackedInline):
 
 @admin.register(Statement)
 class StatementAdmin(admin.ModelAdmin):
+    change_form_template = "admin/statements/statement/change_form.html"
     list_display = ("id", "run_id", "acc_prvdr_code", "acc_number", "format", "status", "num_rows", "cust_id", "rm_name", "created_at")
     list_filter = ("acc_prvdr_code", "status", "format", "summary__verification_status", "summary__tampering_level", "summary__balance_match")
     search_fields = ("run_id", "acc_number", "file_name", "customer_name", "cust_id")
     list_select_related = ("summary",)
-    raw_id_fields = ("customer_details", "customer", "import_job")
-    readonly_fields = ("file_sha256", "file_size", "parsed_at", "verified_at", "enriched_at", "created_at", "updated_at")
-    inlines = [StatementSummaryInline]
+    inlines = [StatementSummaryInline, StatementReviewInline]
     date_hierarchy = "created_at"
     actions = ["reverify", "reprocess", "download_processed", "download_raw"]
 
     def has_add_permission(self, request):
         # Statements come in through import jobs (Statement imports → Add).
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # The verdict, balances and parsed figures move only through the
+        # engine; the page is a read-only view with "Record review" beside it.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["verdict", *(f.name for f in Statement._meta.fields)]
+
+    def get_fieldsets(self, request, obj=None):
+        rest = [f.name for f in Statement._meta.fields if f.name not in ("id", "status", "failure_reason")]
+        return [("Verdict", {"fields": ["verdict", "status", "failure_reason"]}), ("Statement", {"fields": rest})]
+
+    @admin.display(description="Engine's verdict and latest review")
+    def verdict(self, obj):
+        summary = getattr(obj, "summary", None)
+        machine = f"{obj.get_status_display()}"
+        if summary is not None:
+            machine += f" · verification {summary.verification_status or '—'} · tampering {summary.get_tampering_level_display()}"
+        latest = obj.reviews.select_related("reviewed_by").first()
+        if latest is None:
+            return format_html("{} — <span>not reviewed</span>", machine)
+        return format_html(
+            '{} — <strong id="latest-review">Review: {}</strong> by {} on {}',
+            machine, latest.get_decision_display(), latest.reviewed_by.get_username(), latest.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+
+    def get_urls(self):
+        review = path(
+            "<path:object_id>/review/", self.admin_site.admin_view(self.review_view), name="statements_statement_review"
+        )
+        return [review, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_review": permissions.can_review(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def review_view(self, request, object_id):
+        """Record a review decision through the service; the verdict is untouched."""
+        statement = self.get_object(request, object_id)
+        if statement is None:
+            raise Http404
+        if not (self.has_view_permission(request, statement) and permissions.can_review(request.user)):
+            raise PermissionDenied
+        form = StatementReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                review = services.statement_review_record(
+                    statement_id=statement.pk,
+                    decision=form.cleaned_data["decision"],
+                    note=form.cleaned_data["note"],
+                    reviewed_by=request.user,
+                )
+            except ValidationError as exc:
+                for message in validation_messages(exc):
+                    form.add_error(None, message)
+            else:
+                self.message_user(request, f"Review recorded: {review.get_decision_display()}. The engine's verdict is unchanged.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:statements_statement_change", args=[statement.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Record a review of {statement}",
+            "form": form,
+            "statement": statement,
+            "summary": getattr(statement, "summary", None),
+            "reviews": statement.reviews.select_related("reviewed_by")[:20],
+            "opts": self.model._meta,
+            "original": statement,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/statements/statement/review.html", context)
 
     def has_reprocess_permission(self, request):
         return request.user.has_perm("statements.reprocess_statement")
@@ -73,7 +192,7 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatementSummary)
-class StatementSummaryAdmin(admin.ModelAdmin):
+class StatementSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("statement", "acc_prvdr_code", "acc_number", "verification_status", "balance_match", "tampering_level", "duplicate_count", "balance_diff_change_ratio")
     list_filter = ("acc_prvdr_code", "verification_status", "balance_match", "tampering_level")
     search_fields = ("acc_number", "run_id")
@@ -81,8 +200,20 @@ class StatementSummaryAdmin(admin.ModelAdmin):
     raw_id_fields = ("statement",)
 
 
+@admin.register(StatementReview)
+class StatementReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every review decision (append-only); recorded from a statement's page."""
+
+    list_display = ("created_at", "statement", "decision", "reviewed_by", "statement_status", "verification_status", "tampering_level")
+    list_filter = ("decision", "tampering_level", "verification_status")
+    search_fields = ("statement__run_id", "statement__acc_number", "note")
+    list_select_related = ("statement", "reviewed_by")
+    raw_id_fields = ("statement",)
+    date_hierarchy = "created_at"
+
+
 @admin.register(RawTransaction)
-class RawTransactionAdmin(HugeTableAdmin):
+class RawTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
     list_display = ("statement", "row_number", "txn_id", "txn_date", "description", "amount", "fee", "balance", "has_quality_issue")
     list_filter = ("acc_prvdr_code", "has_quality_issue")
     search_fields = ("txn_id", "acc_number")
@@ -91,7 +222,7 @@ class RawTransactionAdmin(HugeTableAdmin):
 
 
 @admin.register(ProcessedTransaction)
-class ProcessedTransactionAdmin(HugeTableAdmin):
+class ProcessedTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
     list_display = ("statement", "sequence", "txn_id", "txn_date", "amount", "balance", "calculated_running_balance", "balance_diff", "is_duplicate", "is_special")
     list_filter = ("acc_prvdr_code", "is_duplicate", "is_special", "has_quality_issue")
     search_fields = ("txn_id", "acc_number")

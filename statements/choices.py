@@ -54,6 +54,15 @@ class Direction(models.TextChoices):
     DEBIT = engine.Direction.DEBIT.value, "Debit"
 
 
+class ReviewDecision(models.TextChoices):
+    """A person's decision on a statement, recorded beside the engine's
+    verdict (never replacing it). People's words: the engine has none."""
+
+    ACCEPT = "accept", "Accept"
+    REJECT = "reject", "Reject"
+    ESCALATE = "escalate", "Escalate"
+
+
 class ImportJobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"

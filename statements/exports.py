@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db.models import BooleanField, CharField, DateTimeField, DecimalField, Model, QuerySet
 from django.db.models.functions import Cast
 
+from core.csvsafe import safe_row
 from statements.filters import TRANSACTION_LEVEL_FILTERS, normalize_acc_number
 from statements.models import ProcessedTransaction, RawTransaction, Statement
 
@@ -68,8 +69,10 @@ KINDS = {
 
 
 def _csv_text(rows: Iterable[tuple]) -> str:
+    # Descriptions are the account holder's text: a cell a spreadsheet would
+    # run as a formula gets a leading quote (core.csvsafe; amounts stay numbers).
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows(safe_row(row) for row in rows)
     return buffer.getvalue()
 
 

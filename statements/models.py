@@ -17,6 +17,7 @@ from statements.choices import (
     ImportJobStatus,
     ImportTrigger,
     Provider,
+    ReviewDecision,
     StatementFormat,
     StatementStatus,
     TamperingLevel,
@@ -128,7 +129,11 @@ class Statement(TimeStampedModel):
         ]
         permissions = [
             ("reprocess_statement", "Can re-verify and reprocess statements"),
-            ("download_statement", "Can download statement transactions"),
+            # Every transaction-level read (API lists, a statement's transactions,
+            # the CSV downloads, the pages' transaction table, the admin lists).
+            ("download_statement", "Can read and download statement transactions"),
+            # A person's accept / reject / escalate beside the machine's verdict.
+            ("review_statement", "Can record a review decision on a statement"),
         ]
 
     def __str__(self):
@@ -256,6 +261,39 @@ class StatementSummary(TimeStampedModel):
 
     def __str__(self):
         return f"Summary of {self.statement_id}: {self.verification_status}"
+
+
+class StatementReview(models.Model):
+    """A person's decision on a statement: accept, reject or escalate, with a
+    required note (written by ``statements.services.statement_review_record``).
+
+    Append-only: the rows are the review history. A new decision adds a row,
+    none is ever edited or deleted, and none changes the engine's verdict
+    (the summary's verification status and tampering level), whose values
+    at the time of the decision are kept on the row.
+    """
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
+    note = models.TextField()
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The machine's verdict the reviewer saw.
+    statement_status = models.CharField(max_length=32, choices=StatementStatus.choices)
+    verification_status = models.CharField(max_length=8, choices=VerificationStatus.choices, blank=True)
+    tampering_level = models.CharField(max_length=10, choices=TamperingLevel.choices, blank=True)
+
+    class Meta:
+        db_table = "statement_reviews"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["statement", "-created_at"], name="stmtreview_stmt_created")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(note=""), name="stmtreview_note_required"),
+            models.CheckConstraint(condition=models.Q(decision__in=ReviewDecision.values), name="stmtreview_decision_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} on statement {self.statement_id}"
 
 
 class UnifiedStatement(models.Model):

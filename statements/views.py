@@ -1,6 +1,10 @@
 """The ``/statements/`` pages for ops: a filterable list and a statement's
 detail with its transactions and a balance chart.
 
+The detail shows the engine's verdict and, beside it, the latest review
+decision people recorded. Its transactions and balance chart are a
+transaction-level read: only for ``statements.permissions.TRANSACTION_READ``.
+
 Server-rendered; htmx swaps the table (filters, pagination) without a full
 page load, and the same URL renders the whole page for a normal request, so
 every filtered view can be bookmarked.
@@ -13,7 +17,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
-from statements.choices import Provider, StatementStatus, TamperingLevel, VerificationStatus
+from statements import permissions
+from statements.choices import Provider, ReviewDecision, StatementStatus, TamperingLevel, VerificationStatus
 from statements.filters import StatementFilterSet
 from statements.models import ProcessedTransaction, Statement
 
@@ -22,6 +27,8 @@ TXN_PAGE_SIZE = 100
 # Points drawn on the balance chart: enough to see every jump, few enough
 # that a 100,000-row statement does not ship megabytes of JSON.
 CHART_MAX_POINTS = 1500
+# Review decisions listed on the page (newest first).
+REVIEWS_SHOWN = 10
 
 STATUS_BADGES = {
     StatementStatus.VERIFIED: "ok",
@@ -29,6 +36,11 @@ STATUS_BADGES = {
     StatementStatus.FLAGGED: "bad",
     StatementStatus.IMPORT_FAILED: "fatal",
     StatementStatus.IMPORTED: "info",
+}
+REVIEW_BADGES = {
+    ReviewDecision.ACCEPT: "ok",
+    ReviewDecision.ESCALATE: "warn",
+    ReviewDecision.REJECT: "bad",
 }
 TAMPERING_BADGES = {
     TamperingLevel.NO_ISSUES: "ok",
@@ -91,8 +103,11 @@ class StatementListView(_StatementsPage):
 class StatementDetailView(_StatementsPage):
     template_name = "statements/detail.html"
 
+    def _wants_transactions(self) -> bool:
+        return bool(self.request.headers.get("HX-Request") and self.request.headers.get("HX-Target") == "transactions")
+
     def get_template_names(self):
-        if self.request.headers.get("HX-Request") and self.request.headers.get("HX-Target") == "transactions":
+        if self._wants_transactions():
             return ["statements/_transactions.html"]
         return [self.template_name]
 
@@ -100,18 +115,28 @@ class StatementDetailView(_StatementsPage):
         context = super().get_context_data(**kwargs)
         statement = get_object_or_404(Statement.objects.select_related("summary", "customer_details", "import_job"), pk=kwargs["pk"])
         summary = getattr(statement, "summary", None)
-        transactions = ProcessedTransaction.objects.filter(statement=statement).order_by("sequence", "id")
-        page = Paginator(transactions, TXN_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        can_read = permissions.can_read_transactions(self.request.user)
+        if self._wants_transactions() and not can_read:
+            raise PermissionDenied
+        reviews = list(statement.reviews.select_related("reviewed_by")[:REVIEWS_SHOWN])
         context.update(
             nav="statements",
             statement=statement,
             summary=summary,
             details=statement.customer_details,
-            page=page,
             status_badge=STATUS_BADGES.get(statement.status, ""),
             tampering_badge=TAMPERING_BADGES.get(getattr(summary, "tampering_level", ""), ""),
-            chart=balance_chart_points(statement.pk, statement.num_rows or (summary.num_rows if summary else 0)),
+            reviews=reviews,
+            latest_review=reviews[0] if reviews else None,
+            review_badge=REVIEW_BADGES.get(reviews[0].decision, "") if reviews else "",
+            can_read_transactions=can_read,
         )
+        if can_read:
+            transactions = ProcessedTransaction.objects.filter(statement=statement).order_by("sequence", "id")
+            context.update(
+                page=Paginator(transactions, TXN_PAGE_SIZE).get_page(self.request.GET.get("page")),
+                chart=balance_chart_points(statement.pk, statement.num_rows or (summary.num_rows if summary else 0)),
+            )
         return context
 
 

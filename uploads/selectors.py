@@ -1,16 +1,15 @@
 """Reads for loan-book uploads."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 
+from core.csvsafe import safe_cell
 from uploads.choices import RowStatus
 from uploads.models import FileUpload, UploadRow
 
 FAILED_ROWS_LEADING = ["upload_id", "filename", "line_number", "error"]
-_NUMBER = re.compile(r"[+-]?[\d.,\s]+")
 
 
 def upload_rows(*, upload: FileUpload, status: str | None = None) -> QuerySet[UploadRow]:
@@ -19,11 +18,8 @@ def upload_rows(*, upload: FileUpload, status: str | None = None) -> QuerySet[Up
 
 
 def _safe_cell(value) -> str:
-    """Keep spreadsheet apps from running a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not _NUMBER.fullmatch(text)):
-        return "'" + text
-    return text
+    """The cell as text, kept from running as a formula (core.csvsafe)."""
+    return safe_cell("" if value is None else str(value))
 
 
 def failed_rows_table(*, uploads: Iterable[FileUpload]) -> Iterator[list[str]]:

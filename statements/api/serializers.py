@@ -5,10 +5,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import BlankAsNullChoiceField
-from statements.choices import BalanceMatch, Provider, TamperingLevel, VerificationStatus
+from statements.choices import BalanceMatch, Provider, ReviewDecision, TamperingLevel, VerificationStatus
 from statements.engine.errors import UnsupportedFile
 from statements.engine.sniff import sniff_kind
-from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementSummary
+from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
 
 
 class StatementSummarySerializer(serializers.ModelSerializer):
@@ -62,9 +62,37 @@ class BorrowerSerializer(serializers.Serializer):
     sync_status = serializers.CharField()
 
 
+class StatementReviewSerializer(serializers.ModelSerializer):
+    """A person's decision beside the engine's verdict, with the verdict they saw."""
+
+    reviewed_by_username = serializers.CharField(source="reviewed_by.get_username", read_only=True)
+
+    class Meta:
+        model = StatementReview
+        fields = [
+            "id", "statement", "decision", "note", "reviewed_by", "reviewed_by_username", "created_at",
+            "statement_status", "verification_status", "tampering_level",
+        ]
+        read_only_fields = fields
+
+
+class StatementReviewCreateSerializer(serializers.Serializer):
+    """``POST /api/v1/statements/{id}/review/``. The note is required; a blank
+    one is refused by the service (400)."""
+
+    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
+    note = serializers.CharField(allow_blank=True, trim_whitespace=True, help_text="Why: required, not blank")
+
+
 class StatementDetailSerializer(serializers.ModelSerializer):
+    """A statement: metadata, the engine's verdict (``summary``) and, beside
+    it, people's review decisions (``latest_review``, ``reviews`` newest
+    first). Read-only: the verdict moves only through the engine."""
+
     acc_prvdr_code = BlankAsNullChoiceField(choices=Provider.choices, help_text="null when the file's provider was never known (a failed import)")
     summary = StatementSummarySerializer(read_only=True, allow_null=True)
+    latest_review = serializers.SerializerMethodField()
+    reviews = StatementReviewSerializer(many=True, read_only=True)
     borrower = BorrowerSerializer(source="customer_details", read_only=True, allow_null=True)
     raw_transactions_url = serializers.SerializerMethodField()
     processed_transactions_url = serializers.SerializerMethodField()
@@ -72,6 +100,12 @@ class StatementDetailSerializer(serializers.ModelSerializer):
     class Meta:
         model = Statement
         exclude = ["file"]
+
+    @extend_schema_field(StatementReviewSerializer(allow_null=True))
+    def get_latest_review(self, obj):
+        # ``reviews`` is prefetched newest first (the model's ordering).
+        latest = next(iter(obj.reviews.all()), None)
+        return StatementReviewSerializer(latest).data if latest else None
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_raw_transactions_url(self, obj) -> str:

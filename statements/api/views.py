@@ -2,7 +2,10 @@
 uploads as import jobs, streaming CSV downloads and cross-provider analytics.
 
 Uploads go through ``statements.services`` (the same service the admin, the
-inbox and ``import_statements`` use); nothing here writes directly.
+inbox and ``import_statements`` use); nothing here writes directly. The
+verdict is read-only; a person's decision beside it is
+``POST /api/v1/statements/{id}/review/`` (``statements.review_statement``).
+Every transaction-level read needs ``statements.permissions.TRANSACTION_READ``.
 """
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -11,16 +14,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, renderers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from core.permissions import HasPermission
-from statements import analytics, exports
+from core.permissions import ModelPermissions
+from statements import analytics, exports, permissions
 from statements.api.serializers import (
     ProcessedTransactionSerializer,
     RawTransactionSerializer,
     StatementAnalyticsSerializer,
     StatementDetailSerializer,
     StatementImportSerializer,
+    StatementReviewCreateSerializer,
+    StatementReviewSerializer,
     StatementSerializer,
     StatementUploadSerializer,
 )
@@ -32,7 +38,25 @@ from statements.filters import (
     StatementImportFilterSet,
 )
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
-from statements.services import statement_import_job_create
+from statements.services import statement_import_job_create, statement_review_record
+
+
+class CanReadTransactions(ModelPermissions):
+    """The model's view permission and, for any transaction-level read,
+    ``statements.download_statement`` (the same as the CSV downloads)."""
+
+    message = f"Reading statement transactions needs the {permissions.TRANSACTION_READ} permission."
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and permissions.can_read_transactions(request.user)
+
+
+class CanReview(BasePermission):
+    message = f"Recording a review decision needs the {permissions.REVIEW} permission."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("statements.view_statement") and permissions.can_review(user))
 
 
 @extend_schema_view(
@@ -51,7 +75,7 @@ class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return Statement.objects.select_related("summary", "customer_details")
+            return Statement.objects.select_related("summary", "customer_details").prefetch_related("reviews__reviewed_by")
         return super().get_queryset()
 
     def get_serializer_class(self):
@@ -59,6 +83,8 @@ class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return StatementDetailSerializer
         if self.action == "create":
             return StatementUploadSerializer
+        if self.action == "review":
+            return StatementReviewCreateSerializer
         return StatementSerializer
 
     @extend_schema(
@@ -80,16 +106,35 @@ class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(StatementImportSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/statement-imports/{job.pk}/"})
 
     @extend_schema(responses=RawTransactionSerializer(many=True), filters=False, summary="A statement's transactions as read from the file")
-    @action(detail=True, methods=["get"], url_path="raw-transactions", filter_backends=[])
+    @action(detail=True, methods=["get"], url_path="raw-transactions", filter_backends=[], permission_classes=[CanReadTransactions])
     def raw_transactions(self, request, pk=None):
         statement = self.get_object()
         return self._paged(RawTransaction.objects.filter(statement=statement).order_by("row_number", "id"), RawTransactionSerializer)
 
     @extend_schema(responses=ProcessedTransactionSerializer(many=True), filters=False, summary="A statement's transactions after verification")
-    @action(detail=True, methods=["get"], url_path="processed-transactions", filter_backends=[])
+    @action(detail=True, methods=["get"], url_path="processed-transactions", filter_backends=[], permission_classes=[CanReadTransactions])
     def processed_transactions(self, request, pk=None):
         statement = self.get_object()
         return self._paged(ProcessedTransaction.objects.filter(statement=statement).order_by("sequence", "id"), ProcessedTransactionSerializer)
+
+    @extend_schema(
+        request=StatementReviewCreateSerializer,
+        responses={201: StatementReviewSerializer, 400: OpenApiResponse(OpenApiTypes.OBJECT, description="Blank note or unknown decision")},
+        filters=False,
+        summary="Record a review decision (accept, reject, escalate) with a note, beside the engine's verdict (never changing it)",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], permission_classes=[CanReview])
+    def review(self, request, pk=None):
+        statement = self.get_object()
+        serializer = StatementReviewCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = statement_review_record(
+            statement_id=statement.pk,
+            decision=serializer.validated_data["decision"],
+            note=serializer.validated_data["note"],
+            reviewed_by=request.user,
+        )
+        return Response(StatementReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     def _paged(self, queryset, serializer_class):
         page = self.paginate_queryset(queryset)
@@ -115,6 +160,7 @@ class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class RawTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = RawTransaction.objects.all()
+    permission_classes = [CanReadTransactions]
     serializer_class = RawTransactionSerializer
     filterset_class = RawTransactionFilterSet
     ordering_fields = ["row_number", "txn_date", "id"]
@@ -122,6 +168,7 @@ class RawTransactionViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ProcessedTransactionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ProcessedTransaction.objects.all()
+    permission_classes = [CanReadTransactions]
     serializer_class = ProcessedTransactionSerializer
     filterset_class = ProcessedTransactionFilterSet
     ordering_fields = ["sequence", "txn_date", "id"]
@@ -159,8 +206,7 @@ class TransactionDownloadView(generics.GenericAPIView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = StatementFilterSet
     pagination_class = None
-    permission_classes = [HasPermission]
-    required_permission = "statements.download_statement"
+    permission_classes = [CanReadTransactions]
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     def get(self, request, *args, **kwargs):

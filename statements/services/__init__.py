@@ -4,7 +4,8 @@
   and rebuild a stored statement's verification from its raw rows;
 * ``jobs``: import jobs, the way every file gets in (admin, API, inbox,
   ``import_statements``), their re-queue, and re-verification in bulk;
-* ``inbox``: the scheduled scan of the inbox folder.
+* ``inbox``: the scheduled scan of the inbox folder;
+* ``review``: a person's review decision beside the engine's verdict.
 
 Callers import the service functions from here.
 """
@@ -32,6 +33,7 @@ from statements.services.jobs import (
     statements_reverify,
     statements_reverify_enqueue,
 )
+from statements.services.review import REVIEW_PERMISSION, statement_review_record
 from statements.services.storage import ImportResult, statement_check_file, statement_import_file, statement_reprocess
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "FAILED",
     "IMPORTED",
     "PENDING",
+    "REVIEW_PERMISSION",
     "FileOutcome",
     "ImportJobError",
     "ImportResult",
@@ -58,6 +61,7 @@ __all__ = [
     "statement_import_jobs_requeue_stalled",
     "statement_inbox_scan",
     "statement_reprocess",
+    "statement_review_record",
     "statements_reverify",
     "statements_reverify_enqueue",
 ]

@@ -93,16 +93,17 @@ def test_detail_has_metadata_summary_and_borrower(reader_client):
     assert body["processed_transactions_url"].endswith(f"/statements/{statement.pk}/processed-transactions/")
 
 
-def test_statement_transactions_raw_and_processed_in_order(reader_client):
+def test_statement_transactions_raw_and_processed_in_order(analyst_client):
+    # Transaction-level reads need statements.download_statement (test_transaction_reads).
     statement = make_statement(txns=7, duplicate_count=1)
     make_statement(txns=3)  # another statement's rows stay out
-    raw = reader_client.get(f"{LIST}{statement.pk}/raw-transactions/", {"page_size": 5}).json()
+    raw = analyst_client.get(f"{LIST}{statement.pk}/raw-transactions/", {"page_size": 5}).json()
     assert raw["count"] == 7
     assert [r["row_number"] for r in raw["results"]] == [1, 2, 3, 4, 5]
     assert raw["results"][0]["raw_amount"] == "1,000"
-    processed = reader_client.get(f"{LIST}{statement.pk}/processed-transactions/", {"page": 2, "page_size": 5}).json()
+    processed = analyst_client.get(f"{LIST}{statement.pk}/processed-transactions/", {"page": 2, "page_size": 5}).json()
     assert [r["sequence"] for r in processed["results"]] == [6, 7]
-    first = reader_client.get(f"{LIST}{statement.pk}/processed-transactions/").json()["results"][0]
+    first = analyst_client.get(f"{LIST}{statement.pk}/processed-transactions/").json()["results"][0]
     assert first["is_duplicate"] is True and first["calculated_running_balance"] == "101000.00"
 
 
