@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin import HugeTableAdmin, validation_messages
@@ -110,7 +111,7 @@ class StatementAdmin(admin.ModelAdmin):
             return format_html("{} — <span>not reviewed</span>", machine)
         return format_html(
             '{} — <strong id="latest-review">Review: {}</strong> by {} on {}',
-            machine, latest.get_decision_display(), latest.reviewed_by.get_username(), latest.created_at.strftime("%Y-%m-%d %H:%M"),
+            machine, latest.get_decision_display(), latest.reviewed_by.get_username(), timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M"),
         )
 
     def get_urls(self):
