@@ -157,8 +157,11 @@ def customer_check_deletable(*, customer: Customer) -> None:
         collector.collect([customer])
     except (ProtectedError, RestrictedError) as exc:
         protected = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
-        counts = Counter(obj._meta.verbose_name_plural for obj in protected)
-        held = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+        counts = Counter(obj._meta for obj in protected)
+        held = ", ".join(
+            f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"
+            for meta, count in sorted(counts.items(), key=lambda item: str(item[0].verbose_name))
+        )
         raise ValidationError(
             f"Customer #{customer.pk} ({customer.full_name}) cannot be deleted: they have {held}. A customer with debts "
             f"stays in the books; close the account (account status) instead."
