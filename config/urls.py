@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core.api.index import ApiIndexView
 from core.api.views import HealthView
 
 api_v1 = [
+    path("", ApiIndexView.as_view(), name="root"),
     path("", include("customers.api.urls")),
     path("", include("details.api.urls")),
     path("", include("statements.api.urls")),
@@ -18,6 +20,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Our template: drf-spectacular's, without the Google Fonts links (offline).
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="api-redoc"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("", include("calls.urls")),
     path("", include("statements.urls")),
