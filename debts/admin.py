@@ -90,7 +90,7 @@ class PaymentResource(SafeModelResource):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Recorded with your name on each debt.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Required. Recorded with your name on each one and in its history.")
 
 
 class PaymentInline(admin.TabularInline):
