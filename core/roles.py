@@ -38,10 +38,12 @@ def _perms(*, apps=OUR_APPS, actions=None, models=None, codenames=()):
 def role_permissions() -> dict[str, set[Permission]]:
     everything_view = _perms(actions=["view"])
     return {
-        # Runs the back office: every model, every action, and the schedules.
+        # Runs the back office: every model, every action (settle, write off,
+        # refund and void payments included), and the schedules.
         OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS),
         # Works the queue: records payments, contacts and promises, calls
-        # customers, uploads loan books; cannot settle or write off.
+        # customers, uploads loan books; cannot settle, write off, refund or
+        # void a payment.
         COLLECTIONS_AGENT: everything_view
         | _perms(apps=("debts",), actions=["add", "change"], models=["payment", "communicationlog", "promisetopay"])
         | _perms(apps=("calls",), actions=["add", "change"], models=["callsession"])
