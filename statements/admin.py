@@ -163,7 +163,7 @@ class StatementAdmin(admin.ModelAdmin):
         return request.user.has_perm("statements.reprocess_statement")
 
     def has_download_permission(self, request):
-        return request.user.has_perm("statements.download_statement")
+        return permissions.can_read_transactions(request.user)
 
     @admin.action(description="Re-verify from the stored raw rows", permissions=["reprocess"])
     def reverify(self, request, queryset):
