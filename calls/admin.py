@@ -1,6 +1,15 @@
 """Call-session admin, and the "Call now" actions calls adds to the
 customer, debt, upload and upload-row changelists (those apps sit below
-calls and cannot import it; see ``core.admin``)."""
+calls and cannot import it; see ``core.admin``).
+
+Call sessions, their status rows and unmatched callbacks are view-only here
+for everyone, superusers included: a call's status, sid, times, duration and
+outcome are moved only by the telephony path (dispatch, webhook,
+reconciliation in ``calls.services``), and the status rows are the call's
+audit trail. People act on calls through the changelist actions, which call
+those services: place now, ask the provider, cancel (``change_callsession``),
+and Call now on the lower apps' pages (``trigger_call``).
+"""
 from django.contrib import admin, messages
 
 from calls import services
@@ -24,14 +33,31 @@ class CallStatusUpdateInline(admin.TabularInline):
         return False
 
 
+class ViewOnlyAdminMixin:
+    """No add, no delete, and every object's page read-only (a POST to it is
+    refused with 403). ``has_change_permission`` without an object (the
+    changelist actions' check) still follows the user's permission, so the
+    service-backed actions stay available to those who hold it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+
 @admin.register(CallSession)
-class CallSessionAdmin(admin.ModelAdmin):
+class CallSessionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "customer", "to_number", "status", "provider", "call_sid", "initiated_at", "duration_seconds", "triggered_by_batch")
     list_filter = ("status", "provider")
     search_fields = ("call_sid", "to_number", "customer__full_name")
     list_select_related = ("customer", "triggered_by_batch")
     raw_id_fields = ("customer", "debt", "triggered_by_batch", "triggered_by_row")
-    readonly_fields = ("call_sid", "initiated_at", "answered_at", "ended_at", "duration_seconds", "recording_url", "provider_data", "created_at", "updated_at")
     inlines = [CallStatusUpdateInline]
     date_hierarchy = "created_at"
     actions = ["dispatch_now", "reconcile_with_provider", "cancel_calls"]
@@ -65,7 +91,8 @@ class CallSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallStatusUpdate)
-class CallStatusUpdateAdmin(admin.ModelAdmin):
+class CallStatusUpdateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    actions = None
     list_display = ("call_session", "status", "timestamp", "message")
     list_filter = ("status",)
     search_fields = ("call_session__call_sid",)
@@ -74,12 +101,23 @@ class CallStatusUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnmatchedCallback)
-class UnmatchedCallbackAdmin(admin.ModelAdmin):
-    list_display = ("call_sid", "status", "provider", "received_at", "reconciled_at")
+class UnmatchedCallbackAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("call_sid", "status", "provider", "received_at", "reconciled_at", "checked_at", "check_result")
     list_filter = ("provider", "status")
     search_fields = ("call_sid",)
     raw_id_fields = ("reconciled_session",)
-    readonly_fields = ("provider", "call_sid", "status", "payload", "received_at", "reconciled_at", "reconciled_session")
+    readonly_fields = (
+        "provider", "call_sid", "status", "payload", "received_at", "reconciled_at", "reconciled_session", "checked_at", "check_result",
+    )
+    actions = ["confirm_with_provider"]
+
+    @admin.action(description="Ask the provider whether this is the call its CustomField names", permissions=["change"])
+    def confirm_with_provider(self, request, queryset):
+        outcomes: dict[str, int] = {}
+        for callback_id in queryset.filter(reconciled_at__isnull=True).values_list("id", flat=True)[:200]:
+            outcome = services.unmatched_callback_confirm(callback_id=callback_id)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        self.message_user(request, ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "No unmatched callback selected.")
 
 
 add_admin_actions(CustomerAdmin, call_customers_now)

@@ -93,7 +93,13 @@ class CallStatusUpdate(models.Model):
 
 
 class UnmatchedCallback(models.Model):
-    """A provider callback for a CallSid we do not know, kept for reconciliation."""
+    """A provider callback for a CallSid we do not know, kept for reconciliation.
+
+    Its CustomField alone never binds it to a call session (anyone holding
+    the webhook URL can write one): it stays here until the session learns
+    the sid from the provider's own answer to our connect request, or until
+    reconciliation asks the provider about the sid and the provider's record
+    matches the session (``checked_at``/``check_result`` say what it said)."""
 
     provider = models.CharField(max_length=16, choices=TelephonyProvider.choices, default=TelephonyProvider.EXOTEL)
     call_sid = models.CharField(max_length=64, db_index=True)
@@ -102,6 +108,8 @@ class UnmatchedCallback(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
     reconciled_session = models.ForeignKey(CallSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="When the provider was last asked about this sid")
+    check_result = models.CharField(max_length=300, blank=True, help_text="What the provider's record said")
 
     class Meta:
         db_table = "call_unmatched_callbacks"

@@ -65,6 +65,12 @@ def reconcile_stuck_calls(limit: int = 200) -> dict:
     return {"unmatched_applied": applied, "stuck": len(ids)}
 
 
+@shared_task(name="calls.tasks.confirm_unmatched_callback", ignore_result=True)
+def confirm_unmatched_callback(callback_id: int) -> str:
+    """Ask the provider whether a stored unknown-CallSid callback is the call its CustomField names."""
+    return services.unmatched_callback_confirm(callback_id=callback_id)
+
+
 @shared_task(name="calls.tasks.simulate_call_lifecycle", ignore_result=True)
 def simulate_call_lifecycle(session_id: int, step: int = 0) -> None:
     """The simulator's callbacks, one per step, through the webhook's service."""

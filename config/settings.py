@@ -7,6 +7,7 @@ refused if left at their development values.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -298,6 +299,12 @@ EXOTEL_API_TOKEN = env.get_str("EXOTEL_API_TOKEN", "")
 EXOTEL_SUBDOMAIN = env.get_str("EXOTEL_SUBDOMAIN", "api.exotel.com")
 EXOTEL_BASE_URL = env.get_url("EXOTEL_BASE_URL", f"https://{EXOTEL_SUBDOMAIN}", schemes={"http", "https"})
 EXOTEL_CALLER_ID = env.get_str("EXOTEL_CALLER_ID", "")
+# The numbers a call may connect the customer to (``agent_number``): these,
+# and the ExoPhone EXOTEL_CALLER_ID. Any other number is refused.
+EXOTEL_AGENT_NUMBERS = env.get_list("EXOTEL_AGENT_NUMBERS", [])
+for _number in EXOTEL_AGENT_NUMBERS:
+    if not re.fullmatch(r"\+?[0-9][0-9 ()-]{5,19}", _number):
+        raise ImproperlyConfigured(f"EXOTEL_AGENT_NUMBERS: {_number!r} is not a phone number")
 EXOTEL_FLOW_URL = env.get_str("EXOTEL_FLOW_URL", "")
 EXOTEL_WEBHOOK_TOKEN = env.get_str("EXOTEL_WEBHOOK_TOKEN", "dev-webhook-token" if DEBUG else "")
 EXOTEL_TIME_LIMIT = env.get_int("EXOTEL_TIME_LIMIT", 600, minimum=1)

@@ -21,6 +21,12 @@ ADMIN_EXTRA_APPS = ("django_celery_beat",)
 
 
 def _perms(*, apps=OUR_APPS, actions=None, models=None, codenames=()):
+    """The permissions of ``apps`` (narrowed by ``models`` and ``actions``),
+    plus ``codenames``. Given only ``codenames``, just those: without this,
+    ``_perms(apps=("calls",), codenames=["trigger_call"])`` granted every
+    permission of the app, add/change/delete included."""
+    if codenames and actions is None and models is None:
+        return set(Permission.objects.filter(content_type__app_label__in=apps, codename__in=codenames))
     qs = Permission.objects.filter(content_type__app_label__in=apps)
     if models is not None:
         qs = qs.filter(content_type__model__in=models)
@@ -46,7 +52,10 @@ def role_permissions() -> dict[str, set[Permission]]:
         # void a payment.
         COLLECTIONS_AGENT: everything_view
         | _perms(apps=("debts",), actions=["add", "change"], models=["payment", "communicationlog", "promisetopay"])
-        | _perms(apps=("calls",), actions=["add", "change"], models=["callsession"])
+        # Calls: view, and place calls (``trigger_call``: the Call now
+        # actions and POST /api/v1/calls/, which schedule through the
+        # service). No add/change/delete: a call's status is moved by the
+        # telephony path only.
         | _perms(apps=("calls",), codenames=["trigger_call"])
         | _perms(apps=("uploads",), actions=["add"], models=["fileupload"])
         | _perms(apps=("customers",), actions=["change"], models=["customer"]),

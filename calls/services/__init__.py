@@ -39,13 +39,15 @@ from calls.services.dispatch import (
     call_session_dispatch,
     webhook_url,
 )
-from calls.services.reconcile import call_session_reconcile, unmatched_callbacks_reconcile
+from calls.services.reconcile import call_session_reconcile, unmatched_callback_confirm, unmatched_callbacks_reconcile
 from calls.services.sessions import (
     MAX_BATCH_SIZE,
     OPEN_CALL_STATUSES,
     BatchResult,
     CallNotAllowed,
     CallTarget,
+    agent_number_refusal,
+    allowed_agent_number,
     call_session_cancel,
     call_session_create,
     call_sessions_create_batch,
@@ -65,6 +67,8 @@ __all__ = [
     "CallTarget",
     "CallbackResult",
     "DispatchResult",
+    "agent_number_refusal",
+    "allowed_agent_number",
     "call_callback_receive",
     "call_session_cancel",
     "call_session_create",
@@ -73,6 +77,7 @@ __all__ = [
     "call_sessions_create_batch",
     "call_sessions_create_for_upload",
     "call_simulation_play_step",
+    "unmatched_callback_confirm",
     "unmatched_callbacks_reconcile",
     "webhook_url",
 ]

@@ -5,7 +5,10 @@ forward, never backward.
 Callbacks for one call serialise on the session's row lock; the unique
 (call_session, status) constraint is the last word even so (see
 ``events._record_update``). A callback for a CallSid we do not know yet is
-kept as an UnmatchedCallback and applied once the sid is known.
+kept as an UnmatchedCallback and applied once the sid is known: from the
+provider's answer to our connect request, or from the provider itself when
+reconciliation asks it about that sid (``reconcile.unmatched_callback_confirm``).
+Its CustomField alone never binds it to a session.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from calls.models import CallSession, UnmatchedCallback
 from calls.services.events import _apply_callback_event
 from calls.telephony.exotel import CallbackEvent, flatten_form, parse_status_callback
 from calls.telephony.simulator import simulated_callbacks
+from core.tasks import enqueue_task
 
 log = logging.getLogger("calls")
 
@@ -58,31 +62,25 @@ def call_callback_receive(*, payload, provider: str = TelephonyProvider.EXOTEL) 
     return _with_deadlock_retry(lambda: _callback_apply(event, provider))
 
 
-def _session_for_callback(event: CallbackEvent) -> CallSession | None:
-    """The locked session a callback is about: by CallSid, else by our CustomField (the session id)."""
-    session = CallSession.objects.select_for_update().filter(call_sid=event.call_sid).first()
-    if session is None and event.custom_field.isdigit():
-        # Exotel can call back before our request to place the call has
-        # stored the sid (or after it timed out on our side): CustomField is
-        # our session id.
-        candidate = CallSession.objects.select_for_update().filter(pk=int(event.custom_field)).first()
-        if candidate is not None and candidate.call_sid in (None, "", event.call_sid):
-            if candidate.call_sid != event.call_sid:
-                candidate.call_sid = event.call_sid
-                candidate.save(update_fields=["call_sid", "updated_at"])
-            session = candidate
-    return session
-
-
 @transaction.atomic
 def _callback_apply(event: CallbackEvent, provider: str) -> CallbackResult:
-    session = _session_for_callback(event)
+    session = CallSession.objects.select_for_update().filter(call_sid=event.call_sid).first()
     if session is None:
-        exists = UnmatchedCallback.objects.filter(
+        # Exotel can call back before our connect request has stored the sid
+        # (or after that request timed out on our side). The CustomField in
+        # the body names our session, but anyone with the webhook URL can
+        # write it: the callback waits here until the sid is known from the
+        # provider's connect answer or the provider confirms it.
+        stored = UnmatchedCallback.objects.filter(
             call_sid=event.call_sid, status=event.provider_status, reconciled_at__isnull=True
-        ).exists()
-        if not exists:
-            UnmatchedCallback.objects.create(provider=provider, call_sid=event.call_sid, status=event.provider_status, payload=event.payload)
+        ).first()
+        if stored is None:
+            stored = UnmatchedCallback.objects.create(provider=provider, call_sid=event.call_sid, status=event.provider_status, payload=event.payload)
+            if event.custom_field.isdigit() and CallSession.objects.filter(pk=int(event.custom_field), call_sid__isnull=True).exists():
+                # A session awaiting its sid: ask the provider now rather
+                # than at the next beat, so a real call is bound in seconds
+                # (and a forged one is recorded as not confirmed).
+                enqueue_task("calls.tasks.confirm_unmatched_callback", stored.pk)
         log.warning("callback for unknown CallSid %s (%s) stored for reconciliation", event.call_sid, event.provider_status)
         return CallbackResult("unmatched", None, event.provider_status)
     outcome = _apply_callback_event(session, event)

@@ -23,6 +23,7 @@ from calls.choices import CallStatus
 from calls.models import CallSession
 from calls.ratelimit import get_call_limiter
 from calls.services.events import _apply_event, _replay_unmatched
+from calls.services.sessions import agent_number_refusal, allowed_agent_number
 from calls.telephony import (
     PlaceCallRequest,
     PlacedCall,
@@ -93,11 +94,16 @@ def call_session_dispatch(*, session_id: int, now: datetime | None = None, provi
     refused = _take_rate_limit_token(session_id, limiter=limiter if limiter is not None else get_call_limiter(), fixed_now=now)
     if refused is not None:
         return refused
+    agent_number = (session.call_metadata or {}).get("agent_number", "")
+    if agent_number and allowed_agent_number(agent_number) is None:
+        # Checked when the call was scheduled; checked again because the
+        # configured numbers may have changed since.
+        return _fail_not_placed(session_id, agent_number_refusal(agent_number), fixed_now=now)
     provider = provider or get_provider(session.provider)
     request = PlaceCallRequest(
         session_id=session.pk,
         customer_number=session.to_number,
-        agent_number=(session.call_metadata or {}).get("agent_number", ""),
+        agent_number=agent_number,
         status_callback_url=webhook_url(),
     )
     # Outside any transaction: no row lock is held across the network.
@@ -166,6 +172,15 @@ def _take_rate_limit_token(session_id: int, *, limiter, fixed_now: datetime | No
         session = CallSession.objects.select_for_update().get(pk=session_id)
         _defer(session, retry_at, "", keep_error=True)
     return DispatchResult(session_id, "deferred", retry_at=retry_at, detail="rate limit")
+
+
+@transaction.atomic
+def _fail_not_placed(session_id: int, reason: str, *, fixed_now: datetime | None) -> DispatchResult:
+    """A call we refuse to place ourselves: it fails without asking the provider."""
+    session = CallSession.objects.select_for_update().get(pk=session_id)
+    session.error_message = reason[:2000]
+    _apply_event(session, status=CallStatus.FAILED, occurred_at=_clock(fixed_now), message=f"Not placed: {reason}")
+    return DispatchResult(session_id, "failed", detail=reason)
 
 
 @transaction.atomic

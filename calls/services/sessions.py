@@ -26,7 +26,12 @@ MAX_BATCH_SIZE = 5000
 
 class CallNotAllowed(Exception):
     """This customer may not be called now (do-not-call, bad number, a call
-    already open…); the message says why and is shown to the user."""
+    already open…); the message says why and is shown to the user.
+    ``field`` names the input at fault, for an API's 400 body."""
+
+    def __init__(self, message: str, *, field: str = "customer"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,35 @@ class CallTarget:
 class BatchResult:
     created: list[int] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+
+
+def number_key(number: str) -> str:
+    # E.164 when the number reads as one in the default region; else its
+    # digits, so an ExoPhone written in another country's local form still
+    # compares equal to itself.
+    return try_normalize_phone(number) or "".join(ch for ch in str(number) if ch.isdigit())
+
+
+def allowed_agent_number(number: str) -> str | None:
+    """The number to dial for ``agent_number`` (E.164 when it reads as one),
+    or None when it is not one of the configured agent numbers
+    (``EXOTEL_AGENT_NUMBERS``) or the ExoPhone (``EXOTEL_CALLER_ID``).
+
+    Exotel connects the customer to this number at our cost and under our
+    caller id, so it is never a number a client chooses freely."""
+    key = number_key(number)
+    configured = [*settings.EXOTEL_AGENT_NUMBERS, settings.EXOTEL_CALLER_ID]
+    if not key or key not in {number_key(n) for n in configured if n}:
+        return None
+    return try_normalize_phone(number) or number.strip()
+
+
+def agent_number_refusal(number: str) -> str:
+    """Why ``number`` may not be an agent number, naming the settings that list the allowed ones."""
+    return (
+        f"Agent number {number!r} is not one of the configured agent numbers: use a number listed in "
+        "EXOTEL_AGENT_NUMBERS or the ExoPhone EXOTEL_CALLER_ID (or leave agent_number empty for the call flow)."
+    )
 
 
 def _actor_name(user) -> str:
@@ -59,9 +93,9 @@ def _check_callable(customer: Customer | None, *, customer_id: int, debt_id: int
         raise CallNotAllowed(f"Debt #{debt_id} is not a debt of customer #{customer_id}.")
     agent = ""
     if agent_number:
-        agent = try_normalize_phone(agent_number) or ""
+        agent = allowed_agent_number(agent_number) or ""
         if not agent:
-            raise CallNotAllowed(f"Agent number {agent_number!r} is not a valid phone number.")
+            raise CallNotAllowed(agent_number_refusal(agent_number), field="agent_number")
     open_call = CallSession.objects.filter(customer_id=customer_id, status__in=OPEN_CALL_STATUSES).only("id", "status").first()
     if open_call is not None:
         raise CallNotAllowed(f"{customer.full_name} already has call #{open_call.pk} ({open_call.status}).")

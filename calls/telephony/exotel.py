@@ -3,7 +3,9 @@
 * Connect API: ``POST <base>/v1/Accounts/<sid>/Calls/connect.json``,
   form-encoded, HTTP Basic auth (API key, API token). Answers
   ``{"Call": {"Sid": …, "Status": …}}`` or ``{"RestException": {…}}``.
-* Call details: ``GET <base>/v1/Accounts/<sid>/Calls/<CallSid>.json?details=true``.
+* Call details: ``GET <base>/v1/Accounts/<sid>/Calls/<CallSid>.json?details=true``
+  (``fetch_call``): the call as Exotel recorded it (``From``, ``To``,
+  ``DateCreated``, ``Status``…), which reconciliation trusts over a callback.
 * StatusCallback: Exotel POSTs ``CallSid``, ``Status``, ``DateUpdated``,
   ``RecordingUrl`` and, for the subscribed ``terminal``/``answered`` events,
   ``EventType``, ``ConversationDuration``, ``CustomField``, ``Legs``… as a
@@ -307,10 +309,16 @@ class ExotelProvider:
         response = self._send("GET", self._url(f"Calls/{call_sid}.json"), params={"details": "true"})
         call = response.json()["Call"]
         details = call.get("Details") or {}
-        # Shape it like a terminal callback so one code path applies both.
+        # Shape it like a terminal callback so one code path applies both;
+        # who was called and when (From, To, DateCreated) are what
+        # reconciliation checks before it binds an unknown sid to a session.
         payload = {
             "CallSid": call.get("Sid") or call_sid,
             "Status": call.get("Status") or "",
+            "From": call.get("From") or "",
+            "To": call.get("To") or "",
+            "DateCreated": call.get("DateCreated") or "",
+            "PhoneNumberSid": call.get("PhoneNumberSid") or "",
             "DateUpdated": call.get("DateUpdated") or "",
             "RecordingUrl": call.get("RecordingUrl") or "",
             "StartTime": call.get("StartTime") or "",
@@ -323,4 +331,6 @@ class ExotelProvider:
             payload["ConversationDuration"] = details["ConversationDuration"]
         if details.get("Legs"):
             payload["Legs"] = details["Legs"]
+        if call.get("CustomField"):
+            payload["CustomField"] = call["CustomField"]
         return CallDetails(call_sid=payload["CallSid"], payload=payload)

@@ -80,6 +80,28 @@ class FakeExotel:
     def connect_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith("/Calls/connect.json")]
 
+    def details_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "GET"]
+
+    def add_call(self, sid: str, *, from_number: str, to_number: str = "", status: str = "completed", date_created: str | None = None, **extra) -> dict:
+        """A call this account placed that our side never heard about (a
+        connect request whose answer was lost): the call-details API
+        answers for it as for any other."""
+        call = {"Sid": sid, "AccountSid": SID, "From": from_number, "To": to_number, "Status": status,
+                "DateCreated": date_created or _exotel_now(), "DateUpdated": _exotel_now(), "Direction": "outbound-api", **extra}
+        with self._lock:
+            self.calls[sid] = call
+        return call
+
+    def wait_for_calls(self, count: int = 1, timeout: float = 10) -> None:
+        """Until ``count`` calls are placed (a scripted delay places them after our client gave up)."""
+        deadline = time.monotonic() + timeout
+        def placed() -> bool:
+            return len(self.calls) >= count and (not self.auto_callbacks or len(self._threads) >= count)
+
+        while not placed() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def wait_for_callbacks(self, timeout: float = 10) -> None:
         for t in self._threads:
             t.join(timeout=timeout)
@@ -88,6 +110,9 @@ class FakeExotel:
         time.sleep(0.05)
         for event in events:
             body = {"CallSid": sid, "CustomField": custom_field, "DateUpdated": _exotel_now(), **event}
+            with self._lock:  # the call-details API follows the call, as Exotel's does
+                if sid in self.calls and event.get("Status"):
+                    self.calls[sid] = {**self.calls[sid], "Status": event["Status"], "DateUpdated": body["DateUpdated"]}
             response = requests.post(url, data=body, timeout=10)
             self.callback_responses.append(response.status_code)
 
@@ -122,7 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a timeout test); Exotel does not care either
 
     def _record(self, form: dict) -> Recorded:
         parts = urlsplit(self.path)

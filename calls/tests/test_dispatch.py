@@ -39,7 +39,8 @@ def test_post_calls_places_the_call_through_exotel(agent, agent_client, fake_exo
     assert [u["status"] for u in body["status_updates"]] == ["scheduled", "initiated"]
 
 
-def test_agent_number_connects_customer_to_agent(agent_client, fake_exotel, django_capture_on_commit_callbacks):
+def test_agent_number_connects_customer_to_agent(agent_client, fake_exotel, django_capture_on_commit_callbacks, settings):
+    settings.EXOTEL_AGENT_NUMBERS = ["+256772000111"]
     customer = CustomerFactory()
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_client.post("/api/v1/calls/", {"customer": customer.pk, "agent_number": "+256772000111"}, format="json")

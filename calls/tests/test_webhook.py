@@ -99,13 +99,17 @@ def test_unknown_call_sid_is_stored_then_reconciled(client, webhook_path):
     assert stored.reconciled_session == session and stored.reconciled_at
 
 
-def test_custom_field_adopts_a_call_whose_sid_we_have_not_stored_yet(client, webhook_path):
+def test_custom_field_alone_never_adopts_a_call(client, webhook_path):
+    # (The simulator, the provider here, has no call "abc12345" either; the
+    # fake-Exotel tests in test_unmatched_confirm.py cover the provider's side.)
     session = CallSessionFactory(status="scheduled")
     response = client.post(webhook_path, terminal_callback("abc12345", "busy", custom_field=str(session.pk)))
-    assert response.json() == {"result": "applied", "call": session.pk, "status": "busy"}
+    assert response.json() == {"result": "unmatched", "call": None, "status": "busy"}
     session.refresh_from_db()
-    assert session.call_sid == "abc12345" and session.status == "busy"
-    assert not UnmatchedCallback.objects.exists()
+    assert session.call_sid is None and session.status == "scheduled" and not statuses(session)
+    stored = UnmatchedCallback.objects.get()
+    assert stored.reconciled_at is None and stored.reconciled_session is None
+    assert not CommunicationLog.objects.exists()
 
 
 @pytest.mark.parametrize("token", ["", "wrong", "test-webhook-token-5f1"])
