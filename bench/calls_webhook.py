@@ -162,11 +162,11 @@ def _race(port: int, sids: list[str]) -> list[int]:
                        "ConversationDuration": "44"}).encode()] * 5
         barrier = threading.Barrier(len(bodies))
 
-        def send(body):
+        def send(body, barrier):
             barrier.wait()
             codes.append(_post(port, body)[0])
 
-        ts = [threading.Thread(target=send, args=(b,)) for b in bodies]
+        ts = [threading.Thread(target=send, args=(b, barrier)) for b in bodies]
         for t in ts:
             t.start()
         for t in ts:
@@ -194,7 +194,7 @@ def _make_calls(n: int, tag: str) -> list[str]:
     sids = [f"{tag}{i:08d}{secrets.token_hex(6)}" for i in range(n)]
     CallSession.objects.bulk_create(
         [CallSession(customer=c, debt=d, provider="exotel", to_number=c.primary_phone, status="initiated", call_sid=sid,
-                     initiated_at=now) for c, d, sid in zip(customers, debts, sids)]
+                     initiated_at=now) for c, d, sid in zip(customers, debts, sids, strict=True)]
     )
     return sids
 

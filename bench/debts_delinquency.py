@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,7 +29,6 @@ DB_NAME = "bench_debts"
 
 def _admin_cursor():
     import MySQLdb
-    from urllib.parse import urlsplit
 
     url = urlsplit(SERVER)
     return MySQLdb.connect(host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root",

@@ -109,7 +109,7 @@ def bench_pdf(fmt: int, rows: int, runs: int, plumber_runs: int) -> bool:
     __import__('_report').report(f"Airtel format {fmt} PDF ({written:,} txns, {pages} pages): parse+verify vs pdfplumber extract_tables",
         f"{o_med:.3f} s vs {p_med:.2f} s = {p_med / o_med:.1f}x, same rows: {same}", ">= 10x, same rows", same and p_med / o_med >= 10)
     if not same:
-        for a, b in zip(mine, theirs):
+        for a, b in zip(mine, theirs, strict=False):  # the lists may differ in length
             if a != b:
                 print(f"  first difference:\n    ours:       {a}\n    pdfplumber: {b}")
                 break

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/bench_h6")
@@ -94,7 +95,6 @@ def _manage(*args: str, capture: bool = True) -> subprocess.CompletedProcess:
 
 def prepare_database() -> None:
     import MySQLdb
-    from urllib.parse import urlsplit
 
     parts = urlsplit(DB_URL)
     conn = MySQLdb.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", passwd=parts.password or "")
@@ -105,7 +105,6 @@ def prepare_database() -> None:
 
 def drop_database() -> None:
     import MySQLdb
-    from urllib.parse import urlsplit
 
     parts = urlsplit(DB_URL)
     conn = MySQLdb.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", passwd=parts.password or "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -76,8 +77,6 @@ DATABASE_SCHEMES = {"sqlite", "mysql", "mysql2", "mysqlgis", "mariadb", "postgre
 
 def get_database(name: str, default: str | None, *, conn_max_age: int = 0) -> dict | None:
     """Parse a database URL (``mysql://user:pass@host:3306/name``) into Django's dict."""
-    import dj_database_url
-
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         value = default
@@ -91,7 +90,7 @@ def get_database(name: str, default: str | None, *, conn_max_age: int = 0) -> di
             f"{', '.join(sorted(DATABASE_SCHEMES))}:// (e.g. mysql://root@127.0.0.1:3306/creditdesk)"
         )
     try:
-        parts.port
+        _port = parts.port  # urlsplit parses the port lazily: reading it validates it
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} has an invalid port") from None
     if parts.scheme != "sqlite" and not (parts.path.strip("/")):

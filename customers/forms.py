@@ -2,6 +2,7 @@
 from django import forms
 
 from customers.models import BankAccount, Customer
+from customers.validators import normalize_ssn
 
 
 class _SecretInput(forms.PasswordInput):
@@ -24,8 +25,6 @@ class CustomerAdminForm(forms.ModelForm):
         return value
 
     def clean_ssn(self):
-        from customers.validators import normalize_ssn
-
         value = self.cleaned_data.get("ssn", "")
         if value:
             return normalize_ssn(value)

@@ -16,6 +16,7 @@ in a new migration (so a database migrated without the hooks matches).
 from __future__ import annotations
 
 from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
 
 VIEW_NAME = "unified_statements"
 MIGRATION = ("statements", "0002_unified_statements_view")
@@ -127,8 +128,6 @@ def view_create(*, using: str = "default") -> None:
 
 
 def _migration_applied(connection) -> bool:
-    from django.db.migrations.recorder import MigrationRecorder
-
     recorder = MigrationRecorder(connection)
     return recorder.has_table() and MIGRATION in recorder.applied_migrations()
 

@@ -6,6 +6,11 @@ import logging
 import pytest
 from django.urls import reverse
 
+from customers.admin import CustomerResource
+from customers.models import BankAccount
+from debts.admin import DebtResource
+from tests.test_security import OPERATIONS
+
 SSN = "123-45-6789"
 NATIONAL_ID = "CM90001234ABCD"
 ACCOUNT = "0123456789012"
@@ -56,8 +61,6 @@ def test_api_responses_show_only_the_last_four(ops_client, seeded):
 
 
 def test_every_list_endpoint_is_clean(ops_client, seeded):
-    from tests.test_security import OPERATIONS
-
     for method, path in OPERATIONS:
         if method != "get" or "{" in path:
             continue
@@ -67,9 +70,6 @@ def test_every_list_endpoint_is_clean(ops_client, seeded):
 
 
 def test_admin_exports_are_masked(seeded):
-    from customers.admin import CustomerResource
-    from debts.admin import DebtResource
-
     for resource in (CustomerResource(), DebtResource()):
         exported = resource.export().csv
         _assert_clean(exported, type(resource).__name__)
@@ -77,8 +77,6 @@ def test_admin_exports_are_masked(seeded):
 
 
 def test_admin_pages_are_masked(client, ops_admin, seeded):
-    from customers.models import BankAccount
-
     ops_admin.is_superuser = True
     ops_admin.save()
     client.force_login(ops_admin)

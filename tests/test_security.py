@@ -3,10 +3,13 @@ the read-only role cannot write anywhere. Table-driven over the OpenAPI
 schema, so a new endpoint is covered the day it is added."""
 import re
 
-from django.urls import reverse
-
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
+
+from statements.models import StatementImport
+from uploads.models import FileUpload
 
 # Endpoints that authenticate some other way than a user (documented in README).
 NOT_USER_AUTHENTICATED = {
@@ -70,8 +73,6 @@ def test_schema_has_operations():
 @pytest.mark.django_db
 @pytest.mark.parametrize("route,field", [("api:upload-list", "file"), ("api:statement-list", "files")])
 def test_uploads_reject_oversized_files(ops_client, settings, route, field):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     settings.MAX_UPLOAD_SIZE = 2048
     big = SimpleUploadedFile("book.csv", b"name,phone,loan_id,amount,due_date\n" + b"x" * 4096, content_type="text/csv")
     response = ops_client.post(reverse(route), {field: big}, format="multipart")
@@ -82,13 +83,8 @@ def test_uploads_reject_oversized_files(ops_client, settings, route, field):
 @pytest.mark.django_db
 @pytest.mark.parametrize("route,field", [("api:upload-list", "file"), ("api:statement-list", "files")])
 def test_uploads_reject_wrong_content(ops_client, route, field):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     exe = SimpleUploadedFile("payload.exe", b"MZ\x90\x00\x03\x00\x00\x00" + bytes(range(256)) * 8, content_type="application/x-msdownload")
     response = ops_client.post(reverse(route), {field: exe}, format="multipart")
     assert response.status_code == 400, response.content
     assert "payload.exe" in response.content.decode() or "content" in response.content.decode().lower()
-    from statements.models import StatementImport
-    from uploads.models import FileUpload
-
     assert not StatementImport.objects.exists() and not FileUpload.objects.exists()

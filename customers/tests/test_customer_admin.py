@@ -1,7 +1,6 @@
 """The customer admin page: collections summary, masked identifiers, saves through services."""
 from __future__ import annotations
 
-
 import pytest
 from django.urls import reverse
 

@@ -8,6 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from core.fields import lookup_hash
@@ -58,7 +59,7 @@ def test_history_records_changes_but_keeps_no_identifier_columns(people):
 
 def test_exports_are_masked(people):
     dataset = CustomerResource().export()
-    row = dict(zip(dataset.headers, dataset[0]))
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
     assert row["ssn"] == "••••6789" and SSN not in str(dataset.csv)
 
 
@@ -86,7 +87,5 @@ def test_rotate_field_key_re_encrypts_and_rehashes(people, settings):
 
 def test_rotate_field_key_reports_rows_no_key_can_read(people, settings):
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="rows failed"):
         call_command("rotate_field_key", "--no-progress", stdout=StringIO(), stderr=StringIO())

@@ -10,6 +10,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from core.roles import OPS_ADMIN, sync_roles
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -27,9 +35,6 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     profile = tempfile.mkdtemp(prefix="cd-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -66,11 +71,6 @@ def screenshot(browser, request):
 @pytest.fixture
 def logged_in(browser, live_server, django_user_model, screenshot):
     """Log in through the real admin login form as a superuser in the Ops admin role."""
-    from django.contrib.auth.models import Group
-    from selenium.webdriver.common.by import By
-
-    from core.roles import OPS_ADMIN, sync_roles
-
     user = django_user_model.objects.create_superuser("opsbrowser", "ops@example.com", "Br0wser-pass!")
     sync_roles()
     user.groups.add(Group.objects.get(name=OPS_ADMIN))
@@ -85,9 +85,6 @@ def logged_in(browser, live_server, django_user_model, screenshot):
 
 
 def wait_for(browser, condition, timeout=30):
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
     # htmx swaps replace elements under our feet: a stale element just means "look again".
     return WebDriverWait(
         browser, timeout, poll_frequency=0.2, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)

@@ -2,6 +2,7 @@
 import pytest
 from selenium.webdriver.common.by import By
 
+from customers.tests.factories import CustomerFactory
 from tests.browser.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,8 +18,6 @@ def test_login_and_admin_index(logged_in, live_server, screenshot):
 
 
 def test_customer_changelist_search(logged_in, live_server, screenshot):
-    from customers.tests.factories import CustomerFactory
-
     CustomerFactory(full_name="Nakato Sarah", primary_phone="+256706015809")
     CustomerFactory(full_name="Okello James", primary_phone="+256772000111")
     browser = logged_in

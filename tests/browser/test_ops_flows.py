@@ -5,9 +5,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from calls.models import CallSession
+from customers.tests.factories import CustomerFactory
+from debts.models import Debt
+from debts.tests.factories import DebtFactory
 from tests.browser.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,8 +31,6 @@ def test_upload_a_loan_book_and_watch_it_finish(logged_in, live_server, screensh
     screenshot("loan-book-progress")
     text = browser.find_element(By.ID, "upload-progress").text
     assert "12" in text  # twelve rows imported
-
-    from debts.models import Debt
 
     assert Debt.objects.filter(loan_id__startswith="LN-").count() >= 10
 
@@ -65,10 +68,6 @@ def test_upload_a_statement_see_it_flagged_and_filter_by_provider(logged_in, liv
 def test_dashboard_call_now_on_the_simulator(logged_in, live_server, screenshot, settings):
     settings.TELEPHONY_PROVIDER = "simulator"
     settings.CALLING_HOURS = "00:00-23:59"
-    from customers.tests.factories import CustomerFactory
-    from debts.tests.factories import DebtFactory
-    from django.utils import timezone
-
     customer = CustomerFactory(full_name="Nakato Sarah", primary_phone="+256706015809", first_uploaded_at=timezone.now())
     DebtFactory(customer=customer, loan_id="LN-DASH-1")
     browser = logged_in
@@ -80,8 +79,6 @@ def test_dashboard_call_now_on_the_simulator(logged_in, live_server, screenshot,
     row.find_element(By.XPATH, ".//button[contains(., 'Call now')]").click()
     wait_for(browser, lambda b: "scheduled" in b.page_source)
     screenshot("dashboard-call-clicked")
-
-    from calls.models import CallSession
 
     session = CallSession.objects.get(customer=customer)
     browser.get(f"{live_server.url}/dashboard/")

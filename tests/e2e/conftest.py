@@ -12,7 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
+from kombu import pools
+
+from calls.tests import fake_exotel as fx
+from calls.tests.fake_exotel import FakeExotel
+from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER_DB = int(os.environ.get("E2E_REDIS_DB", "12"))
@@ -22,8 +28,6 @@ WEBHOOK_TOKEN = "e2e-webhook-token"
 
 
 def _redis_or_skip():
-    import redis
-
     try:
         client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2)
         client.ping()
@@ -46,7 +50,7 @@ class Worker:
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> "Worker":
+    def start(self, timeout: float = 60) -> Worker:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--pool=prefork",
@@ -79,8 +83,6 @@ class Worker:
 
 @pytest.fixture
 def fake_exotel():
-    from calls.tests.fake_exotel import FakeExotel
-
     fake = FakeExotel().start()
     yield fake
     fake.stop()
@@ -91,8 +93,6 @@ def _reset_pools(app) -> None:
     # use and cached by kombu per URL; drop them all so the next send uses
     # the broker configured now (and later tests get fresh pools, not
     # closed ones).
-    from kombu import pools
-
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
@@ -101,11 +101,9 @@ def _reset_pools(app) -> None:
 @pytest.fixture
 def broker(settings):
     """Send tasks to the real Redis broker instead of running them eagerly."""
-    from config.celery import app
-
     client = _redis_or_skip()
     client.flushdb()
-    redis_limiter = __import__("redis").Redis.from_url(LIMITER_URL)
+    redis_limiter = redis.Redis.from_url(LIMITER_URL)
     redis_limiter.flushdb()
     settings.CELERY_BROKER_URL = BROKER_URL
     settings.REDIS_URL = LIMITER_URL
@@ -122,8 +120,6 @@ def broker(settings):
 @pytest.fixture
 def worker_env(live_server, fake_exotel, settings, tmp_path):
     """The environment a worker (and our own process) share for the run."""
-    from calls.tests import fake_exotel as fx
-
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
     overrides = {

@@ -9,7 +9,10 @@ import time
 import pytest
 from django.urls import reverse
 
+from config.celery import app
 from tests.e2e.conftest import Worker, _reset_pools, wait_until
+from uploads.models import FileUpload
+from uploads.tasks import resume_stalled_uploads
 
 pytestmark = [pytest.mark.celery, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -59,9 +62,6 @@ def private_redis(tmp_path):
 
 
 def test_uploads_are_accepted_while_redis_is_down_and_run_when_it_returns(ops_client, worker_env, private_redis, settings, tmp_path):
-    from config.celery import app
-    from uploads.models import FileUpload
-
     broker = f"redis://127.0.0.1:{private_redis.port}/0"
     settings.CELERY_BROKER_URL = broker
     previous = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout)
@@ -86,8 +86,6 @@ def test_uploads_are_accepted_while_redis_is_down_and_run_when_it_returns(ops_cl
 
         private_redis.start()
         _reset_pools(app)
-        from uploads.tasks import resume_stalled_uploads
-
         resume_stalled_uploads.delay(0)  # what beat sends every few minutes
         done = wait_until(
             lambda: FileUpload.objects.filter(pk=upload.pk, status="completed").first(),

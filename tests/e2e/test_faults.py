@@ -7,11 +7,21 @@ the work back sooner is the beat task that re-queues stalled jobs, so after
 the restart the tests send that task exactly as beat would.
 """
 import csv
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from customers.models import Customer
+from debts.models import Debt
+from fixtures.statements import generate as gen
+from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
+from statements.tasks import requeue_stalled_imports
 from tests.e2e.conftest import Worker, wait_until
+from uploads.models import FileUpload, UploadRow
+from uploads.tasks import resume_stalled_uploads
 
 pytestmark = [pytest.mark.celery, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +46,6 @@ def _big_loan_book(path):
 
 
 def test_worker_killed_mid_upload_resumes_without_loss_or_doubling(ops_client, broker, worker_env, tmp_path):
-    from customers.models import Customer
-    from debts.models import Debt
-    from uploads.models import FileUpload, UploadRow
-
     env = {**worker_env, "UPLOAD_CHUNK_SIZE": "500"}
     book = tmp_path / "big.csv"
     bad = _big_loan_book(book)
@@ -61,8 +67,6 @@ def test_worker_killed_mid_upload_resumes_without_loss_or_doubling(ops_client, b
     assert 0 < interrupted.processed_records < ROWS
 
     second = Worker(env, tmp_path / "worker-2.log").start()
-    from uploads.tasks import resume_stalled_uploads
-
     resume_stalled_uploads.delay(0)  # what beat sends every few minutes
     try:
         done = wait_until(
@@ -87,12 +91,6 @@ STATEMENT_ROWS = 500
 
 
 def _statement_files(folder):
-    import random
-    from datetime import datetime, timedelta
-    from decimal import Decimal
-
-    from fixtures.statements import generate as gen
-
     paths = []
     for i in range(STATEMENT_FILES):
         rng = random.Random(70_000 + i)
@@ -106,8 +104,6 @@ def _statement_files(folder):
 
 
 def test_worker_killed_mid_statement_batch_resumes_without_loss_or_doubling(ops_client, broker, worker_env, tmp_path):
-    from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
-
     env = dict(worker_env)
     paths = _statement_files(tmp_path)
     first = Worker(env, tmp_path / "worker-1.log").start()
@@ -129,8 +125,6 @@ def test_worker_killed_mid_statement_batch_resumes_without_loss_or_doubling(ops_
     assert StatementImport.objects.get(pk=job_id).processed_files < STATEMENT_FILES
 
     second = Worker(env, tmp_path / "worker-2.log").start()
-    from statements.tasks import requeue_stalled_imports
-
     requeue_stalled_imports.delay(0)  # what beat sends every few minutes
     try:
         job = wait_until(

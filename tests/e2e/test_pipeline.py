@@ -10,9 +10,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 
+from calls.models import CallSession, CallStatusUpdate
+from customers.models import Customer
+from debts.models import CommunicationLog, Debt
+from details.models import CustomerDetails
+from statements.models import Statement, StatementImport
 from tests.e2e.conftest import wait_until
+from uploads.models import FileUpload, UploadRow
 
 pytestmark = [pytest.mark.celery, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -34,11 +42,6 @@ def _loan_book(path, customers=6, loans_each=2, bad_rows=1):
 
 
 def test_loan_book_to_calls_to_communication_logs(ops_client, celery_worker, fake_exotel, tmp_path):
-    from calls.models import CallSession, CallStatusUpdate
-    from customers.models import Customer
-    from debts.models import CommunicationLog, Debt
-    from uploads.models import FileUpload, UploadRow
-
     fake_exotel.auto_callbacks = [
         {"Status": "in-progress", "EventType": "answered"},
         {"Status": "completed", "EventType": "terminal", "ConversationDuration": "61",
@@ -99,12 +102,6 @@ LIMIT 20
 
 
 def test_statements_to_verification_to_enrichment_to_unified_view(ops_client, celery_worker, tmp_path):
-    from django.conf import settings
-    from django.db import connection
-
-    from details.models import CustomerDetails
-    from statements.models import Statement, StatementImport
-
     samples = Path(settings.BASE_DIR) / "fixtures" / "statements" / "samples"
     for run_id, name, defaults in (("68e92f3cbd39c", "Mukasa Hardware", 3), ("68e92f3cbd40a", "Akello Traders", 0)):
         CustomerDetails.objects.create(
