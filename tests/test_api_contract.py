@@ -17,6 +17,7 @@ import requests
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -180,3 +181,20 @@ def test_transaction_urls_are_absolute_and_lead_to_the_transactions(schema, ops_
     _validate(schema, "GET", "/api/v1/statements/{id}/", detail)
     raw = ops_client.get(body["raw_transactions_url"].removeprefix("http://testserver"))
     assert raw.status_code == 200 and raw.json()["count"] == 3
+
+
+def test_the_schema_links_collections_and_creates_to_their_records():
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    paths = generated["paths"]
+    listing = paths["/api/v1/customers/"]["get"]["responses"]["200"]["links"]
+    created = paths["/api/v1/customers/"]["post"]["responses"]["201"]["links"]
+    detail_id = paths["/api/v1/customers/{id}/"]["get"]["operationId"]
+    assert listing[f"get_{detail_id}"] == {"operationId": detail_id, "parameters": {"id": "$response.body#/results/0/id"}}
+    assert created[f"get_{detail_id}"] == {"operationId": detail_id, "parameters": {"id": "$response.body#/id"}}
+    # A record's actions are linked too; a detail keyed by run_id uses run_id.
+    assert any(link["operationId"] == paths["/api/v1/debts/{id}/settle/"]["post"]["operationId"]
+               for link in paths["/api/v1/debts/"]["get"]["responses"]["200"]["links"].values())
+    details = paths["/api/v1/customer-details/"]["get"]["responses"]["200"]["links"]
+    assert {link["parameters"]["run_id"] for link in details.values()} == {"$response.body#/results/0/run_id"}
+    # A statement upload answers with its import job, not a statement: no link from it.
+    assert "links" not in paths["/api/v1/statements/"]["post"]["responses"]["202"]
