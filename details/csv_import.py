@@ -18,7 +18,8 @@ column per CustomerDetails field) and upserts it by run_id in batches:
 * on MySQL/MariaDB each batch goes out as a few multi-row
   ``INSERT ... ON DUPLICATE KEY UPDATE`` statements whose values are SQL
   literals built straight from the cell text by a converter compiled once
-  per column (text columns of a row are escaped with one ``str.translate``),
+  per column (text columns of a row are quoted with one
+  ``core.bulk.sql_quote_text`` call),
   written by a thread while the next batch is converted — Django's ``bulk_create`` and mysqlclient's
   ``executemany`` spend most of their time on per-value Python work for rows
   this wide; other databases get ``INSERT ... ON CONFLICT DO UPDATE``

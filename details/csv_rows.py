@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, models
 
 from core import crypto
+from core.bulk import no_backslash_escapes, sql_quote_text
 from details.models import CustomerDetails
 from details.values import DATA_FIELDS, ENCRYPTED_FIELDS
 
@@ -47,12 +48,6 @@ def _case_variants(word: str) -> set[str]:
 
 # Every spelling of a null cell, whatever its case: one set lookup per cell.
 NULL_CELLS = frozenset(v for word in _NULLS for v in _case_variants(word))
-# MySQL string-literal escapes (what mysql_real_escape_string does for a utf8
-# connection), done with str.translate: the connection's own escape_string
-# cannot be called while the writer thread is using the connection.
-_SQL_ESCAPES = str.maketrans({"\0": "\\0", "\n": "\\n", "\r": "\\r", "\\": "\\\\", "'": "\\'", '"': '\\"', "\x1a": "\\Z"})
-# With sql_mode NO_BACKSLASH_ESCAPES a backslash is an ordinary character.
-_SQL_ESCAPES_NO_BACKSLASH = str.maketrans({"'": "''"})
 
 
 class CsvColumnsError(ValueError):
@@ -121,10 +116,6 @@ def datetime_parser(tz) -> Callable[[datetime], datetime]:
         return value - offset
 
     return to_utc
-
-
-def sql_escapes() -> dict:
-    return _SQL_ESCAPES_NO_BACKSLASH if "NO_BACKSLASH_ESCAPES" in connection.sql_mode else _SQL_ESCAPES
 
 
 def _integer_converter(model_field, *, sql: bool) -> Callable[[str], object]:
@@ -227,28 +218,29 @@ def _date_converter(model_field, *, sql: bool) -> Callable[[str], object]:
     return convert
 
 
-def _nullable_text_converter(model_field, *, sql: bool) -> Callable[[str], object]:
+def _nullable_text_converter(model_field, *, sql: bool, no_backslash: bool) -> Callable[[str], object]:
     # A text column that allows NULL (the NOT NULL ones are handled in bulk).
     name = model_field.name
     nulls = NULL_CELLS
     null = "NULL" if sql else None
     limit = getattr(model_field, "max_length", None)
-    escapes = sql_escapes() if sql else None
 
     def convert(text):
         if text in nulls:
             return null
         if limit and len(text) > limit:
             raise CellError(f"{name}: {len(text)} characters, the column holds {limit}")
-        return "'" + text.translate(escapes) + "'" if sql else text
+        return sql_quote_text(text, no_backslash_escapes=no_backslash) if sql else text
     return convert
 
 
-def converter(model_field, tz, *, sql: bool) -> Callable[[str], object]:
+def converter(model_field, tz, *, sql: bool, no_backslash: bool = False) -> Callable[[str], object]:
     """A function turning a (stripped) cell into the column's value, or raising CellError.
 
     With ``sql`` the value is returned as a MySQL literal (``NULL``, ``12``,
-    ``'2024-06-05 05:07:00'``), ready to be joined into a statement.
+    ``'2024-06-05 05:07:00'``), ready to be joined into a statement; text is
+    quoted by ``core.bulk.sql_quote_text`` for the session's ``no_backslash``
+    (NO_BACKSLASH_ESCAPES) mode.
     """
     if isinstance(model_field, (models.BigIntegerField, models.IntegerField)):
         return _integer_converter(model_field, sql=sql)
@@ -258,7 +250,7 @@ def converter(model_field, tz, *, sql: bool) -> Callable[[str], object]:
         return _datetime_converter(model_field, tz, sql=sql)
     if isinstance(model_field, models.DateField):
         return _date_converter(model_field, sql=sql)
-    return _nullable_text_converter(model_field, sql=sql)
+    return _nullable_text_converter(model_field, sql=sql, no_backslash=no_backslash)
 
 
 class Rows:
@@ -268,8 +260,9 @@ class Rows:
     def __init__(self, names: list[str], header: list[str], report: ImportReport, tz, *, encrypt: bool):
         fields_by_name = {f.name: f for f in CustomerDetails._meta.concrete_fields}
         self.sql = connection.vendor == "mysql"
-        if self.sql:
-            connection.ensure_connection()
+        # Asked of the session now, before the writer thread takes the
+        # connection; text literals are quoted for it (core.bulk.sql_quote_text).
+        self.no_backslash_escapes = no_backslash_escapes() if self.sql else False
         typed: list[tuple[int, str, Callable]] = []  # (cell index, name, converter)
         texts: list[tuple[int, str, int]] = []  # NOT NULL text columns: (cell index, name, max length)
         seen = set()
@@ -280,7 +273,7 @@ class Rows:
                 if isinstance(f, (models.CharField, models.TextField)) and not f.null:
                     texts.append((index, name, f.max_length or 0))
                 else:
-                    typed.append((index, name, converter(f, tz, sql=self.sql)))
+                    typed.append((index, name, converter(f, tz, sql=self.sql, no_backslash=self.no_backslash_escapes)))
             elif name == "synced_at":
                 continue
             elif name and not name.startswith("unnamed:"):
@@ -292,7 +285,7 @@ class Rows:
         self.text_limits = [limit or 2**62 for _, _, limit in texts]
         self.encrypted = [k for k, name in enumerate(self.text_names) if name in ENCRYPTED_FIELDS] if encrypt else []
         self.synced_at_index = names.index("synced_at") if "synced_at" in names else None
-        self.synced_at_convert = converter(fields_by_name["synced_at"], tz, sql=self.sql)
+        self.synced_at_convert = converter(fields_by_name["synced_at"], tz, sql=self.sql, no_backslash=self.no_backslash_escapes)
         self.run_id_index = names.index("run_id")
         # The hash of a row is that of its cells as read (typed columns, then
         # text columns, then synced_at), after the list of columns present:
@@ -304,7 +297,6 @@ class Rows:
             order.append(self.synced_at_index)
         self.hashed_cells = operator.itemgetter(*order)
         self.signature = "\x1f".join(present)
-        self.escapes = sql_escapes() if self.sql else None
 
     def digest(self, cells: list[str]) -> str:
         return hashlib.sha256("\x1f".join((self.signature, *self.hashed_cells(cells))).encode("utf-8")).hexdigest()
@@ -327,10 +319,11 @@ class Rows:
         return texts, typed, synced_at
 
     def sql_texts(self, texts: list[str]) -> str:
-        """The text columns of a row as a run of quoted, escaped literals: one translate call per row."""
+        """The text columns of a row as a run of quoted, escaped literals: one quoting call per row."""
         joined = "\x1f".join(texts)
+        no_backslash = self.no_backslash_escapes
         if joined.count("\x1f") == len(texts) - 1:
-            return "'" + joined.translate(self.escapes).replace("\x1f", "','") + "'"
+            return sql_quote_text(joined, no_backslash_escapes=no_backslash).replace("\x1f", "','")
         # A cell holding the separator itself: escape cell by cell.
-        return ",".join("'" + t.translate(self.escapes) + "'" for t in texts)
+        return ",".join(sql_quote_text(t, no_backslash_escapes=no_backslash) for t in texts)
 

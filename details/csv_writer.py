@@ -12,6 +12,7 @@ from datetime import UTC
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.bulk import sql_quote_text
 from details.choices import DetailsSource, SyncStatus
 from details.csv_rows import Rows
 from details.models import CustomerDetails
@@ -46,7 +47,7 @@ class Writer:
             self.suffix = f" ON DUPLICATE KEY UPDATE {updates}"
             self.now_sql = "'" + now.isoformat(" ") + "'"
             self.constants_sql = "".join(
-                ",NULL" if v is None else ",'" + str(v).translate(rows.escapes) + "'" for v in constants
+                ",NULL" if v is None else "," + sql_quote_text(str(v), no_backslash_escapes=rows.no_backslash_escapes) for v in constants
             ) + f",{self.now_sql},{self.now_sql})"
             self.params_sql = None
         elif connection.vendor in {"sqlite", "postgresql"}:
