@@ -104,17 +104,17 @@ _local_lock = threading.Lock()
 
 
 def redis_url() -> str | None:
-    url = getattr(settings, "REDIS_URL", None)
+    url = settings.REDIS_URL
     if url:
         return url
-    broker = getattr(settings, "CELERY_BROKER_URL", None) or ""
+    broker = settings.CELERY_BROKER_URL or ""
     return broker if broker.startswith(("redis://", "rediss://", "unix://")) else None
 
 
 def get_call_limiter():
     """The limiter every call placement goes through."""
     per_minute = settings.CALLS_RATE_LIMIT_PER_MINUTE
-    burst = getattr(settings, "CALLS_RATE_LIMIT_BURST", None)
+    burst = settings.CALLS_RATE_LIMIT_BURST
     url = redis_url()
     if url:
         return RedisTokenBucket(_redis_client(url), per_minute=per_minute, burst=burst)

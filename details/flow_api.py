@@ -101,7 +101,7 @@ def _read_only_session(sender, connection, **kwargs):
 
 def is_configured() -> bool:
     """Whether a core database connection is set up (``FLOW_API_DATABASE_URL``)."""
-    return bool(getattr(settings, "FLOW_API_ENABLED", False)) and FLOW_API_ALIAS in connections
+    return settings.FLOW_API_ENABLED and FLOW_API_ALIAS in connections
 
 
 def _core_timezone():
@@ -358,7 +358,7 @@ def fetch_details_many(run_ids: Iterable[str], *, batch_size: int | None = None)
     lookup = CoreLookup()
     if not wanted:
         return lookup
-    size = batch_size or getattr(settings, "FLOW_API_BATCH_SIZE", 2000)
+    size = batch_size or settings.FLOW_API_BATCH_SIZE
     connection = connections[FLOW_API_ALIAS]
     try:
         tz = _core_timezone()

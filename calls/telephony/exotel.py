@@ -78,7 +78,7 @@ class CallbackEvent:
 def exotel_timezone() -> ZoneInfo:
     # Exotel writes its timestamps without an offset, in the account's local
     # time (IST for Indian and most Singapore-stamp accounts).
-    return ZoneInfo(getattr(settings, "EXOTEL_TIMEZONE", "Asia/Kolkata"))
+    return ZoneInfo(settings.EXOTEL_TIMEZONE)
 
 
 def parse_exotel_datetime(value: str) -> datetime:
