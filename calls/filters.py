@@ -1,6 +1,6 @@
 import django_filters
 
-from calls.models import CallSession, CallStatusUpdate, UnmatchedCallback
+from calls.models import CallSession
 
 
 class CallSessionFilterSet(django_filters.FilterSet):
@@ -10,15 +10,3 @@ class CallSessionFilterSet(django_filters.FilterSet):
     class Meta:
         model = CallSession
         fields = ["customer", "debt", "status", "provider", "call_sid", "triggered_by_batch", "triggered_by_row"]
-
-
-class CallStatusUpdateFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = CallStatusUpdate
-        fields = ["call_session", "status"]
-
-
-class UnmatchedCallbackFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = UnmatchedCallback
-        fields = ["call_sid", "provider"]

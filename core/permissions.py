@@ -17,15 +17,3 @@ class ModelPermissions(DjangoModelPermissions):
         "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
-
-
-class HasPermission(ModelPermissions):
-    """Require one extra named permission (set ``required_permission`` on the view)."""
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        perm = getattr(view, "required_permission", None)
-        if perm and not request.user.has_perm(perm):
-            return False
-        return super().has_permission(request, view)

@@ -44,11 +44,6 @@ def enqueue(task, *args, on_failure: Callable[[BaseException], None] | None = No
     return True
 
 
-def enqueue_on_commit(task, *args, on_failure: Callable[[BaseException], None] | None = None, **kwargs) -> None:
-    """``enqueue`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: enqueue(task, *args, on_failure=on_failure, **kwargs))
-
-
 def registered_task(name: str) -> Any:
     """The task registered as ``name`` in the current Celery app.
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from customers.models import Customer
 from debts.choices import DebtStatus, PaymentStatus
-from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+from debts.models import CommunicationLog, Debt, Payment
 
 OPEN_STATUSES = (DebtStatus.ACTIVE, DebtStatus.IN_COLLECTION, DebtStatus.DEFAULTED)
 
@@ -114,19 +114,3 @@ def customer_summary(*, customer: Customer) -> dict:
         "last_contact_date": customer.last_contact_date,
         "last_contact": last_log,
     }
-
-
-def debt_list() -> QuerySet[Debt]:
-    return Debt.objects.select_related("customer")
-
-
-def payment_list() -> QuerySet[Payment]:
-    return Payment.objects.all()
-
-
-def communication_log_list() -> QuerySet[CommunicationLog]:
-    return CommunicationLog.objects.all()
-
-
-def promise_list() -> QuerySet[PromiseToPay]:
-    return PromiseToPay.objects.all()

@@ -6,9 +6,8 @@ in mapper.csv; a run_id nobody knows raises ``UnknownRunId``. The batch
 variant ``get_or_fetch_many`` does the same for many run_ids with a few
 ``IN (...)`` queries per batch.
 
-Every write to CustomerDetails goes through ``customer_details_store`` /
-``customer_details_store_many`` (and the CSV backfill in
-``details.csv_import``). A borrower that resolves to a ``cust_id`` is
+Every write to CustomerDetails goes through ``customer_details_store_many``
+(and the CSV backfill in ``details.csv_import``). A borrower that resolves to a ``cust_id`` is
 linked to the Customer with that cust_id (``details.linking``), which is
 created when it does not exist yet.
 """
@@ -18,8 +17,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from details import flow_api
@@ -127,26 +125,6 @@ def customer_details_store_many(
         if link_customers:
             customers_link_many(details_list=[o for o in result.values() if o.cust_id and not o.customer_id])
     return result
-
-
-def customer_details_store(
-    *, run_id: str, values: Mapping, source: str, sync_status: str = SyncStatus.SYNCED, sync_error: str = "", link_customer: bool = True
-) -> CustomerDetails:
-    """Insert or update the CustomerDetails of ``run_id`` with ``values``."""
-    run_id = str(run_id).strip()
-    if not run_id:
-        raise ValidationError({"run_id": "A run_id is required."})
-    try:
-        stored = customer_details_store_many(
-            rows={run_id: values}, source=source, sync_status=sync_status, sync_error=sync_error, link_customers=link_customer
-        )
-    except IntegrityError:
-        # Lost a race with another writer inserting the same run_id: the row
-        # exists now, so the second attempt updates it.
-        stored = customer_details_store_many(
-            rows={run_id: values}, source=source, sync_status=sync_status, sync_error=sync_error, link_customers=link_customer
-        )
-    return stored[run_id]
 
 
 # ---------------------------------------------------------------------------

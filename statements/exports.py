@@ -1,6 +1,6 @@
 """CSV exports of raw and processed transactions, streamed in flat memory.
 
-A download can cover millions of rows (seed 004's
+A download can cover millions of rows (all of a provider's:
 ``/api/v1/download/processed?acc_prvdr_code=UATL``). Rows are read in
 keyset-paginated chunks (``id > last ORDER BY id LIMIT n``) with
 ``values_list`` — no model instances, no OFFSET that slows down page after
@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 
 from core.csvsafe import safe_row
 from statements.filters import TRANSACTION_LEVEL_FILTERS, normalize_acc_number
-from statements.models import ProcessedTransaction, RawTransaction, Statement
+from statements.models import ProcessedTransaction, RawTransaction
 
 CHUNK_ROWS = 5000
 # Statements per batch when the filter needs metadata/summary columns.
@@ -189,7 +189,3 @@ def split_filters(cleaned: dict) -> tuple[dict, bool]:
 def download_file_name(kind: str, cleaned: dict) -> str:
     provider = cleaned.get("acc_prvdr_code") or cleaned.get("provider") or "all"
     return f"{kind}_statements_{provider}.csv".lower()
-
-
-def statement_ids_queryset(ids: Iterable[int]) -> QuerySet:
-    return Statement.objects.filter(id__in=list(ids))

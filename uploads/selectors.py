@@ -3,18 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.db.models import QuerySet
-
 from core.csvsafe import safe_cell
 from uploads.choices import RowStatus
 from uploads.models import FileUpload, UploadRow
 
 FAILED_ROWS_LEADING = ["upload_id", "filename", "line_number", "error"]
-
-
-def upload_rows(*, upload: FileUpload, status: str | None = None) -> QuerySet[UploadRow]:
-    rows = UploadRow.objects.filter(file_upload=upload).select_related("matched_customer", "matched_debt").order_by("line_number")
-    return rows.filter(status=status) if status else rows
 
 
 def _safe_cell(value) -> str:
