@@ -58,19 +58,6 @@ class CallSession(TimeStampedModel):
     def __str__(self):
         return f"Call {self.call_sid or self.pk} to {self.to_number} ({self.status})"
 
-    # Seed 001 legacy names.
-    @property
-    def start_time(self):
-        return self.initiated_at
-
-    @property
-    def duration(self):
-        return self.duration_seconds
-
-    @property
-    def exotel_data(self):
-        return self.provider_data
-
 
 class CallStatusUpdate(models.Model):
     """One step of a call's life. A status is recorded once per call, so a

@@ -109,32 +109,6 @@ class Customer(TimeStampedModel):
     def __str__(self):
         return f"{self.full_name} ({self.primary_phone})"
 
-    # Seed 001 legacy names.
-    @property
-    def name(self) -> str:
-        return self.full_name
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self.full_name = value
-
-    @property
-    def phone_number(self) -> str:
-        return self.primary_phone
-
-    @phone_number.setter
-    def phone_number(self, value: str) -> None:
-        self.primary_phone = value
-
-    # Seed 002 names.
-    @property
-    def phone_primary(self) -> str:
-        return self.primary_phone
-
-    @property
-    def phone_secondary(self) -> str:
-        return self.secondary_phone
-
     @property
     def masked_ssn(self) -> str:
         return mask(self.ssn)

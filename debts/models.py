@@ -89,27 +89,6 @@ class Debt(TimeStampedModel):
     def __str__(self):
         return f"{self.loan_id or f'Debt #{self.pk}'} ({self.current_balance} {self.currency})"
 
-    # Seeds 001/003 call these principal_amount / outstanding_amount / next_due_date.
-    @property
-    def principal_amount(self):
-        return self.original_amount
-
-    @property
-    def outstanding_amount(self):
-        return self.current_balance
-
-    @property
-    def next_due_date(self):
-        return self.due_date
-
-    @property
-    def last_paid_date(self):
-        return self.last_payment_date
-
-    @property
-    def last_paid_amount(self):
-        return self.last_payment_amount
-
     @property
     def masked_account_number(self) -> str:
         return mask(self.account_number)

@@ -58,15 +58,6 @@ class FileUpload(TimeStampedModel):
     def __str__(self):
         return f"{self.filename} ({self.status})"
 
-    # Seed 001 legacy names.
-    @property
-    def upload_status(self) -> str:
-        return self.status
-
-    @property
-    def upload_time(self):
-        return self.uploaded_at
-
     @property
     def progress_percent(self) -> int:
         if not self.total_records:

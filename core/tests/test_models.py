@@ -1,4 +1,4 @@
-"""Database constraints the seeds promise, and the legacy names of seed 001."""
+"""Database constraints the seeds promise."""
 from decimal import Decimal
 
 import pytest
@@ -90,24 +90,3 @@ def test_ssn_is_encrypted_at_rest_and_found_by_hash():
     assert Customer.objects.get(ssn_hash=lookup_hash(Customer, "ssn_hash", "123456789")).pk == customer.pk
     assert Customer.objects.get(pk=customer.pk).ssn == "123-45-6789"
     assert customer.masked_ssn.endswith("6789") and "123" not in customer.masked_ssn
-
-
-def test_legacy_property_names_of_seed_001():
-    customer = CustomerFactory(full_name="Rajesh Kumar", primary_phone="+919876543210")
-    assert customer.name == "Rajesh Kumar"
-    assert customer.phone_number == "+919876543210"
-    customer.name = "R. Kumar"
-    assert customer.full_name == "R. Kumar"
-
-    upload = FileUploadFactory(status="processing")
-    assert upload.upload_status == "processing"
-    assert upload.upload_time == upload.uploaded_at
-
-    started = timezone.now()
-    call = CallSessionFactory(initiated_at=started, duration_seconds=120)
-    assert call.start_time == started
-    assert call.duration == 120
-
-    debt = DebtFactory(original_amount=Decimal("250000"), current_balance=Decimal("15000"))
-    assert debt.principal_amount == Decimal("250000")
-    assert debt.outstanding_amount == Decimal("15000")
