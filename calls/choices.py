@@ -37,7 +37,7 @@ class TelephonyProvider(models.TextChoices):
 
 
 class DashboardCallState(models.TextChoices):
-    """The dashboard's view of a customer's latest call (seed 003 badges)."""
+    """The dashboard's view of a customer's latest call: the badge each row shows."""
 
     READY = "ready", "Ready (never called)"
     CALLING = "calling", "Calling"

@@ -19,7 +19,7 @@ from calls.models import CallSession
 from customers.models import Customer
 from debts.models import Debt
 
-# The dashboard's four call states (seed 003: "ready, calling, completed").
+# The dashboard's four call states: ready, calling, completed, failed (calls.choices.DashboardCallState).
 READY, CALLING, COMPLETED, FAILED = (
     DashboardCallState.READY.value, DashboardCallState.CALLING.value, DashboardCallState.COMPLETED.value, DashboardCallState.FAILED.value,
 )
@@ -82,7 +82,7 @@ def dashboard_customers(
     """Customers with their loan totals, latest call and upload date.
 
     ``period`` (today/yesterday/week) filters on when the customer was first
-    uploaded (seed 003: "upload date from first_uploaded_at"); ``status``
+    uploaded (``first_uploaded_at``, the dashboard's upload date); ``status``
     on the dashboard state of the latest call: ``ready`` (never called),
     ``calling`` (scheduled or in progress), ``completed``, ``failed`` (failed,
     busy, no answer or canceled).
@@ -137,7 +137,7 @@ def dashboard_state_counts(*, period: str | None = None, now: datetime | None = 
 
 
 def call_charts(*, days: int = 14, now: datetime | None = None, top: int = 6) -> dict:
-    """Chart data for the dashboard (seed 001 analytics): finished calls per
+    """Chart data for the dashboard: finished calls per
     day by outcome, and the daily success rate (completed ÷ finished) of the
     busiest branches and employees. Three grouped queries."""
     days = max(1, min(days, 90))

@@ -19,11 +19,11 @@ def normalize_name(name: str | None) -> str:
 
 
 def customer_fingerprint(phone_e164: str, name: str | None = None, national_id: str | None = None) -> str:
-    """The deduplication key of a customer (seeds 001 and 003).
+    """The deduplication key of a customer (docs/glossary.md, "fingerprint").
 
-    Seed 003 fingerprints phone + name; seed 001 phone + national ID. When a
-    national ID is known it identifies the person better than the spelling of
-    a name, so it wins; otherwise the normalised name is used.
+    Phone + national ID when the national ID is known: it identifies the
+    person better than the spelling of a name, so it wins; otherwise phone +
+    the normalised name (the loan-book matching rule, docs/architecture.md).
     """
     if national_id:
         basis = f"nid|{phone_e164}|{normalize_identifier(national_id)}"

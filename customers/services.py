@@ -32,7 +32,7 @@ CUSTOMER_FIELDS = frozenset({
     "zip_code", "country", "timezone", "employer_name", "employment_status", "annual_income", "account_status",
     "credit_score", "do_not_call", "relationship_manager", "relationship_manager_id", "notes", "first_uploaded_at",
 })
-# Seed 002's names for the phone fields.
+# Older names of the phone fields, still accepted (the customer API offers both).
 FIELD_ALIASES = {"phone_primary": "primary_phone", "phone_secondary": "secondary_phone"}
 
 BANK_ACCOUNT_FIELDS = frozenset({"account_type", "account_number", "routing_number", "bank_name", "is_active", "is_primary", "notes"})

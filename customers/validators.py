@@ -17,7 +17,7 @@ _ROUTING = re.compile(r"^[A-Z0-9]{4,20}$")
 
 
 def normalize_ssn(value: str) -> str:
-    """Return ``XXX-XX-XXXX`` or raise ``ValidationError`` (seed 002's format)."""
+    """Return ``XXX-XX-XXXX`` (the stored SSN format) or raise ``ValidationError``."""
     match = _SSN.match(str(value).strip())
     if not match:
         raise ValidationError("SSN must be in the format XXX-XX-XXXX.", code="invalid_ssn")

@@ -73,7 +73,8 @@ class StatementFilterSet(django_filters.FilterSet):
 
 
 # Filters the transaction tables can answer on their own columns (they carry
-# acc_prvdr_code, acc_number and run_id, seed 004): a download filtered only by
+# acc_prvdr_code, acc_number and run_id; docs/statement-formats.md, "What is
+# kept per statement"): a download filtered only by
 # these never joins metadata.
 TRANSACTION_LEVEL_FILTERS = {"provider": "acc_prvdr_code", "acc_prvdr_code": "acc_prvdr_code", "acc_number": "acc_number", "run_id": "run_id"}
 

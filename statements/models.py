@@ -123,8 +123,8 @@ class Statement(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = _provider_indexes("stmt") + [
             models.Index(fields=["status", "acc_prvdr_code"], name="stmt_status_provider"),
-            # acc_number alone: the list/download filter and seed 004's
-            # "accounts under more than one provider" group by it.
+            # acc_number alone: the list/download filter and the analytics'
+            # "accounts under more than one provider" (statements.analytics) group by it.
             models.Index(fields=["acc_number"], name="stmt_acc_number"),
         ]
         permissions = [

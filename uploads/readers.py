@@ -4,9 +4,9 @@ A loan book can hold a million lines, so nothing here loads a file whole:
 CSV goes through ``csv`` over a text wrapper, XLSX through openpyxl's
 read-only mode, and both yield one record at a time.
 
-Headers are matched to the loan-book fields of seed 003 by name, regardless
-of case, spacing, punctuation and order; columns nobody asked for stay in
-each record's raw data.
+Headers are matched to the loan-book fields (``FIELD_ALIASES`` below) by
+name, regardless of case, spacing, punctuation and order; columns nobody
+asked for stay in each record's raw data.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "last_paid_date": ("last_paid_date", "last_payment_date"),
     "last_paid_amount": ("last_paid_amount", "last_payment_amount"),
     "due_amount": ("due_amount", "amount_due"),
-    # Optional columns (seed 001 and what lenders' exports commonly add).
+    # Optional columns (what lenders' exports commonly add).
     "email": ("email", "email_address"),
     "national_id": ("national_id", "nin", "national_id_number", "id_number"),
     "principal_amount": ("principal", "principal_amount", "original_amount", "disbursed_amount"),
