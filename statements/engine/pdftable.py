@@ -69,7 +69,6 @@ class TableRead:
     page1_above: list[Line] = field(default_factory=list)
     page1_text: str = ""
     page_count: int = 0
-    has_text: bool = False
 
 
 _DAY = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}[-/ ][A-Za-z]{3,9}[-/ ]\d{2,4}")
@@ -161,8 +160,6 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
     for index in pages if pages is not None else range(len(doc)):
         rules: list[float] = []
         lines = group_lines(page_words(doc, index, rules))
-        if lines:
-            result.has_text = True
         if index == 0:
             result.page1_text = "\n".join(line.text for line in lines)
         headers, header_lines = find_headers(lines, spec)
