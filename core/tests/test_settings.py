@@ -81,3 +81,20 @@ def test_production_settings_pass_check_deploy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_collectstatic_builds_the_manifest(tmp_path):
+    """With DEBUG=0 the manifest storage resolves every URL a static file names (the Docker image runs this)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "FLOW_API_DATABASE_URL"}},
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 20 + "Q7p!v2Lr9#kW4s@Zt8&mN1bC6yHj3Ee5",
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
