@@ -195,3 +195,15 @@ class UploadRowAdmin(HugeTableAdmin):
     search_fields = ("phone_normalized", "row_fingerprint")
     list_select_related = ("file_upload", "matched_customer", "matched_debt")
     raw_id_fields = ("file_upload", "matched_customer", "matched_debt")
+
+    # A line is the record of what the import did with it: who it matched and
+    # why. Nobody re-points it by hand (that would move a loan to another
+    # customer behind the import's back), so the admin only shows it.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -105,3 +105,22 @@ def test_reader_role_cannot_open_the_upload_form(client, reader):
     reader.save()
     client.force_login(reader)
     assert client.get("/admin/uploads/fileupload/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_lines_match_cannot_be_repointed_or_deleted_in_the_admin(ops_browser, import_file, loan_book):
+    upload = import_file(loan_book("bad_rows.csv"))
+    row = upload.rows.exclude(matched_customer=None).first()
+    customer_before, debt_before = row.matched_customer_id, row.matched_debt_id
+    other = upload.rows.exclude(matched_customer_id=customer_before).exclude(matched_customer=None).first()
+    page = ops_browser.get(f"/admin/uploads/uploadrow/{row.pk}/change/")
+    assert page.status_code == 200 and 'name="matched_customer"' not in page.content.decode()
+    refused = ops_browser.post(
+        f"/admin/uploads/uploadrow/{row.pk}/change/",
+        {"matched_customer": other.matched_customer_id if other else 999, "file_upload": upload.pk, "line_number": 1},
+    )
+    assert refused.status_code == 403
+    assert ops_browser.post(f"/admin/uploads/uploadrow/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ops_browser.get("/admin/uploads/uploadrow/add/").status_code == 403
+    row.refresh_from_db()
+    assert (row.matched_customer_id, row.matched_debt_id) == (customer_before, debt_before)
