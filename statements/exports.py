@@ -14,10 +14,10 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, CharField, DateTimeField, DecimalField, Model, QuerySet
+from django.db.models import BooleanField, CharField, DateTimeField, DecimalField, Model, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from core.csvsafe import safe_row
+from core.csvsafe import TRIGGERS, safe_cell
 from statements.filters import TRANSACTION_LEVEL_FILTERS, normalize_acc_number
 from statements.models import ProcessedTransaction, RawTransaction
 
@@ -58,6 +58,15 @@ class ExportKind:
             for c in self.columns
         )
 
+    @property
+    def text_positions(self) -> tuple[int, ...]:
+        """Where the text columns are: the only cells that can hold a formula
+        (ids, amounts, dates and flags come from the database as numbers)."""
+        return tuple(
+            i for i, c in enumerate(self.columns)
+            if c != "statement_id" and isinstance(self._field(c), (CharField, TextField))
+        )
+
     def _field(self, column: str):
         return self.model._meta.get_field(column[:-3] if column == "statement_id" else column)
 
@@ -68,12 +77,26 @@ KINDS = {
 }
 
 
-def _csv_text(rows: Iterable[tuple]) -> str:
+def _csv_text(rows: Iterable[tuple], text_positions: tuple[int, ...] = ()) -> str:
     # Descriptions are the account holder's text: a cell a spreadsheet would
-    # run as a formula gets a leading quote (core.csvsafe; amounts stay numbers).
+    # run as a formula gets a leading quote (core.csvsafe.safe_cell; amounts
+    # stay numbers). Only the text columns are looked at, and a row is copied
+    # only when one of them starts like a formula: millions of rows stream
+    # through here.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(safe_row(row) for row in rows)
+    csv.writer(buffer, lineterminator="\n").writerows(_escaped(row, text_positions) for row in rows)
     return buffer.getvalue()
+
+
+def _escaped(row: tuple, text_positions: tuple[int, ...]) -> tuple | list:
+    for i in text_positions:
+        value = row[i]
+        if value and value.startswith(TRIGGERS):
+            cells = list(row)
+            for j in text_positions:
+                cells[j] = safe_cell(cells[j])
+            return cells
+    return row
 
 
 def _keyset_chunks(queryset: QuerySet, columns: tuple, chunk_rows: int) -> Iterator[list[tuple]]:
@@ -130,18 +153,18 @@ def transactions_csv(
     transaction_filters = transaction_filters or {}
     base = spec.model.objects.filter(**transaction_filters)
     yield _csv_text([spec.header])
-    select = spec.select
+    select, text = spec.select, spec.text_positions
     if statements is None:
         if set(transaction_filters) <= BROAD_FILTERS:
             chunks = _window_chunks(base, select, chunk_rows)
         else:
             chunks = _keyset_chunks(base, select, chunk_rows)
         for rows in chunks:
-            yield _csv_text(rows)
+            yield _csv_text(rows, text)
         return
     for statement_ids in _statement_id_batches(statements, chunk_rows):
         for rows in _keyset_chunks(base.filter(statement_id__in=statement_ids), select, chunk_rows):
-            yield _csv_text(rows)
+            yield _csv_text(rows, text)
 
 
 def _statement_id_batches(statements: QuerySet, chunk_rows: int) -> Iterator[list[int]]:
