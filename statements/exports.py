@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -84,8 +85,24 @@ def _csv_text(rows: Iterable[tuple], text_positions: tuple[int, ...] = ()) -> st
     # only when one of them starts like a formula: millions of rows stream
     # through here.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(_escaped(row, text_positions) for row in rows)
+    writer = csv.writer(buffer, lineterminator="\n")
+    if _any_formula(rows, text_positions):
+        writer.writerows(_escaped(row, text_positions) for row in rows)
+    else:
+        writer.writerows(rows)
     return buffer.getvalue()
+
+
+_CELL_STARTS_LIKE_FORMULA = re.compile("(?:^|\x1f)[" + re.escape("".join(TRIGGERS)) + "]")
+
+
+def _any_formula(rows: Iterable[tuple], text_positions: tuple[int, ...]) -> bool:
+    # One regex over each text column joined (C speed), instead of a Python
+    # test per cell: almost no chunk holds a formula.
+    if not text_positions or not rows:
+        return False
+    columns = list(zip(*rows, strict=True))
+    return any(_CELL_STARTS_LIKE_FORMULA.search("\x1f".join(filter(None, columns[i]))) for i in text_positions)
 
 
 def _escaped(row: tuple, text_positions: tuple[int, ...]) -> tuple | list:
