@@ -53,10 +53,17 @@ def _require_perm(user, perm: str, what: str) -> None:
         raise PermissionDenied(f"You do not have permission to {what}.")
 
 
+# A reason is a sentence or two for the history, not a document: bounded so
+# no door (admin form, API body, command) can store megabytes in it.
+MAX_REASON_CHARS = 2000
+
+
 def _required_reason(reason: str | None, message: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": message})
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValidationError({"reason": f"The reason is {len(reason):,} characters long; at most {MAX_REASON_CHARS:,}."})
     return reason
 
 

@@ -18,7 +18,14 @@ from customers.models import Customer
 from debts.choices import DebtStatus, PaymentStatus
 from debts.models import Debt, Payment
 from debts.rules import OPEN_STATUSES
-from debts.services._common import _check_transition, _lock_debt, _money, _non_negative_money, _require_perm
+from debts.services._common import (
+    _check_transition,
+    _lock_debt,
+    _money,
+    _non_negative_money,
+    _require_perm,
+    _required_reason,
+)
 
 # Fields a debt update may change. Balance and status move only through
 # payments and the transition functions below.
@@ -153,9 +160,7 @@ def debt_settle(*, debt_id: int, settled_amount, settled_by, reason: str) -> Deb
     after this. Needs ``debts.settle_debt``.
     """
     _require_perm(settled_by, "debts.settle_debt", "settle debts")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the debt is settled."})
+    reason = _required_reason(reason, "Say why the debt is settled.")
     amount = _money(settled_amount, "settled_amount")
     debt = _lock_debt(debt_id)
     _check_transition(debt, DebtStatus.SETTLED)
@@ -183,9 +188,7 @@ def debt_settle(*, debt_id: int, settled_amount, settled_by, reason: str) -> Deb
 def debt_write_off(*, debt_id: int, written_off_by, reason: str) -> Debt:
     """Write a debt off: no more collection, balance kept as the loss. Needs ``debts.write_off_debt``."""
     _require_perm(written_off_by, "debts.write_off_debt", "write off debts")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the debt is written off."})
+    reason = _required_reason(reason, "Say why the debt is written off.")
     debt = _lock_debt(debt_id)
     if debt.status == DebtStatus.WRITTEN_OFF:
         raise ValidationError({"status": "This debt is already written off."})

@@ -347,3 +347,13 @@ def test_the_api_cannot_patch_money_or_status(request, who):
         assert client.patch(f"{API}/debts/{debt.pk}/", {"current_balance": "1.00"}, format="json").status_code == 400
         client.patch(f"{API}/debts/{debt.pk}/", {"status": "PAID_OFF", "days_past_due": 0}, format="json")
     assert _money(debt) == (Decimal("100.00"), DebtStatus.ACTIVE)
+
+
+def test_an_oversized_refund_or_write_off_reason_is_refused_and_nothing_moves(ops_client):
+    debt = DebtFactory(original_amount=Decimal("100.00"))
+    completed = _completed(debt)
+    huge = {"reason": "x" * 100_000}
+    for url in (f"{API}/payments/{completed.pk}/refund/", f"{API}/debts/{debt.pk}/write-off/"):
+        response = ops_client.post(url, huge, format="json")
+        assert response.status_code == 400 and "reason" in response.json(), (url, response.content)
+    assert _money(debt) == (Decimal("60.00"), DebtStatus.ACTIVE)

@@ -21,6 +21,10 @@ from statements.models import Statement, StatementReview
 REVIEW_PERMISSION = permissions.REVIEW
 
 
+# A note is the reviewer's reasons, not a document: bounded at every door.
+MAX_NOTE_CHARS = 4000
+
+
 @transaction.atomic
 def statement_review_record(*, statement_id: int, decision: str, note: str, reviewed_by) -> StatementReview:
     """Record ``reviewed_by``'s ``decision`` (accept / reject / escalate) on
@@ -39,6 +43,8 @@ def statement_review_record(*, statement_id: int, decision: str, note: str, revi
     note = (note or "").strip()
     if not note:
         errors["note"] = "A review decision needs a note saying why."
+    elif len(note) > MAX_NOTE_CHARS:
+        errors["note"] = f"The note is {len(note):,} characters long; at most {MAX_NOTE_CHARS:,}."
     if errors:
         raise ValidationError(errors)
     # Lock the statement so two decisions on it are ordered, and read the

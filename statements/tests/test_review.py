@@ -219,3 +219,9 @@ def test_the_statement_page_shows_the_latest_decision_beside_the_verdict(client,
     html = client.get(f"/statements/{fatal.pk}/").content.decode()
     assert "Tampering: Fatal" in html and "Review: Accept" in html
     assert "Bank confirmed" in html and "first look" in html
+
+
+def test_api_review_refuses_an_oversized_note(fatal, ops_client):
+    response = ops_client.post(_review_url(fatal), {"decision": "accept", "note": "x" * 100_000}, format="json")
+    assert response.status_code == 400 and "note" in response.json()
+    assert not StatementReview.objects.exists()
