@@ -64,6 +64,11 @@ class Debt(TimeStampedModel):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_reason = models.TextField(blank=True)
     source_upload = models.ForeignKey("uploads.FileUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The collections agent who works this account (the work queue); set only
+    # through the assignment services, which write history.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_debts", db_index=True
+    )
 
     notes = models.TextField(blank=True)
     history = HistoricalRecords(excluded_fields=["account_number", "account_number_hash"])
@@ -84,6 +89,7 @@ class Debt(TimeStampedModel):
             ("settle_debt", "Can settle a debt for less than its balance"),
             ("write_off_debt", "Can write off a debt"),
             ("export_debt", "Can export debts"),
+            ("sync_balances", "Can let a loan book change an existing debt's balance, amount or status"),
         ]
 
     def __str__(self):

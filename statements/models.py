@@ -253,6 +253,10 @@ class StatementSummary(TimeStampedModel):
     verification_reason = models.TextField(blank=True)
     tampering_level = models.CharField(max_length=10, choices=TamperingLevel.choices, default=TamperingLevel.NO_ISSUES, db_index=True)
     tampering_reason = models.TextField(blank=True)
+    # 0 (clean) to 100 (certainly edited), and the reasons behind it: a list of
+    # {"code", "message", "weight", "page", "row", "field"} (the forensics issue).
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    risk_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         db_table = "summary"
