@@ -52,6 +52,9 @@ class StatementImport(TimeStampedModel):
     results = models.JSONField(default=list, blank=True, help_text="Per-file outcome")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker started this job; past JOB_MAX_ATTEMPTS it is failed, never queued again"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -44,6 +44,9 @@ class FileUpload(TimeStampedModel):
     # The resume point: every record up to this line is committed with its
     # chunk, so a crashed worker's successor starts right after it.
     last_line_number = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker started processing it; past JOB_MAX_ATTEMPTS it is failed, never queued again"
+    )
 
     class Meta:
         db_table = "file_uploads"
