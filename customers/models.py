@@ -64,7 +64,8 @@ class Customer(TimeStampedModel):
     # Contact (seed 002 names them phone_primary/phone_secondary)
     email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
     primary_phone = models.CharField(max_length=20, db_index=True, help_text="E.164")
-    secondary_phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    # Indexed: a phone search matches either number (core.phones.phone_search_q).
+    secondary_phone = models.CharField(max_length=20, blank=True, db_index=True, help_text="E.164")
 
     # Address
     address_line1 = models.CharField(max_length=255, blank=True)

@@ -74,3 +74,18 @@ class PromiseStatus(models.TextChoices):
     KEPT = "KEPT", "Kept"
     BROKEN = "BROKEN", "Broken"
     CANCELLED = "CANCELLED", "Cancelled"
+
+
+class ApprovalKind(models.TextChoices):
+    SETTLE = "settle", "Settle"
+    WRITE_OFF = "write_off", "Write off"
+    REFUND = "refund", "Refund"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    APPROVED = "APPROVED", "Approved"
+    REJECTED = "REJECTED", "Rejected"
+    # Approved, but the service refused to carry it out (the debt moved on
+    # meanwhile); ``note`` says why.
+    FAILED = "FAILED", "Failed"

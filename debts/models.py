@@ -10,7 +10,10 @@ from simple_history.models import HistoricalRecords
 from core.fields import EncryptedTextField, HashField
 from core.masking import mask
 from core.models import TimeStampedModel
+from core.money import format_ugx
 from debts.choices import (
+    ApprovalKind,
+    ApprovalStatus,
     CommunicationDirection,
     CommunicationType,
     DebtStatus,
@@ -70,6 +73,11 @@ class Debt(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_debts", db_index=True
     )
 
+    # The latest contact's next action date (a disposition's "call back on
+    # …"): the work queue leaves the debt out until that day. Written only by
+    # ``debts.services.communication_log_create``.
+    next_action_date = models.DateField(null=True, blank=True, help_text="Back in the work queue on this day")
+
     notes = models.TextField(blank=True)
     history = HistoricalRecords(excluded_fields=["account_number", "account_number_hash"])
 
@@ -79,6 +87,9 @@ class Debt(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "due_date"], name="debt_status_due"),
             models.Index(fields=["branch", "cluster"], name="debt_branch_cluster"),
+            # The work queue: an agent's open debts (bench/work_queue.py).
+            models.Index(fields=["assigned_to", "status", "days_past_due"], name="debt_assigned_status_dpd"),
+            models.Index(fields=["employee_id", "status"], name="debt_employee_status"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(original_amount__gte=0), name="debt_original_amount_not_negative"),
@@ -90,10 +101,15 @@ class Debt(TimeStampedModel):
             ("write_off_debt", "Can write off a debt"),
             ("export_debt", "Can export debts"),
             ("sync_balances", "Can let a loan book change an existing debt's balance, amount or status"),
+            ("assign_debt", "Can assign debts to agents and see the team's work queue"),
         ]
 
     def __str__(self):
-        return f"{self.loan_id or f'Debt #{self.pk}'} ({self.current_balance} {self.currency})"
+        # What a picker shows, so two Sarahs are told apart: the loan, whose
+        # it is, the tail of their phone and what is left to pay.
+        customer = self.customer if self.customer_id else None
+        who = f" · {customer.full_name} ··{customer.primary_phone[-3:]}" if customer else ""
+        return f"{self.loan_id or f'Debt #{self.pk}'}{who} · {format_ugx(self.current_balance, self.currency)}"
 
     @property
     def masked_account_number(self) -> str:
@@ -140,6 +156,25 @@ class Payment(TimeStampedModel):
         return f"{self.amount} on {self.debt_id} ({self.status})"
 
 
+class Disposition(models.Model):
+    """What came of a contact, from a list ops manage in the admin (``no_answer``,
+    ``payment_promised``…). Free text about the contact goes in the log's note."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    label = models.CharField(max_length=100)
+    active = models.BooleanField(default=True, help_text="Offered for new contacts; old logs keep it either way")
+    is_right_party_contact = models.BooleanField(default=False, help_text="The customer themself was reached")
+    needs_next_action = models.BooleanField(default=False, help_text="A next action date is required with it")
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        db_table = "dispositions"
+        ordering = ["sort_order", "label"]
+
+    def __str__(self):
+        return self.label
+
+
 class CommunicationLog(models.Model):
     """Every contact with a customer, on any channel (seed 002)."""
 
@@ -153,7 +188,12 @@ class CommunicationLog(models.Model):
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     contact_phone = models.CharField(max_length=20, blank=True)
     contact_email = models.EmailField(blank=True)
+    # The disposition's code, kept beside the foreign key for the readers and
+    # filters that know the seed's ``outcome`` name; both are written together
+    # by the service and never differ.
     outcome = models.CharField(max_length=32, blank=True, db_index=True)
+    disposition = models.ForeignKey(Disposition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    next_action_date = models.DateField(null=True, blank=True, help_text="Back in the work queue on this day")
     notes = models.TextField(blank=True)
     timestamp = models.DateTimeField(db_index=True)
     agent_id = models.CharField(max_length=100, blank=True, help_text="Agent or system that made the contact")
@@ -164,6 +204,7 @@ class CommunicationLog(models.Model):
     class Meta:
         db_table = "communication_logs"
         ordering = ["-timestamp", "-id"]
+        indexes = [models.Index(fields=["customer", "timestamp"], name="log_customer_timestamp")]
         constraints = [
             models.UniqueConstraint(fields=["call_session"], name="one_log_per_call_session"),
         ]
@@ -193,6 +234,7 @@ class PromiseToPay(TimeStampedModel):
         verbose_name = "promise to pay"
         verbose_name_plural = "promises to pay"
         ordering = ["promised_date", "id"]
+        indexes = [models.Index(fields=["debt", "status", "promised_date"], name="promise_debt_status_date")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="promise_amount_paid_not_negative"),
@@ -200,3 +242,39 @@ class PromiseToPay(TimeStampedModel):
 
     def __str__(self):
         return f"{self.amount} by {self.promised_date} ({self.status})"
+
+
+class ApprovalRequest(TimeStampedModel):
+    """A settle, write-off or refund above ``APPROVAL_THRESHOLD_UGX``, asked for
+    by one person and decided by another (four eyes). Nothing moves until it
+    is approved; ``debts.services.approvals`` then calls the settle,
+    write-off or refund service."""
+
+    kind = models.CharField(max_length=12, choices=ApprovalKind.choices, db_index=True)
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="approval_requests")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="approval_requests")
+    amount = models.DecimalField(**MONEY, help_text="Money at stake: the forgiven part, the written-off balance, the refund")
+    settled_amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="Settle only: the amount accepted")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text="The decider's note")
+    history = HistoricalRecords()
+
+    class Meta:
+        db_table = "approval_requests"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="approval_amount_not_negative"),
+            models.CheckConstraint(condition=~Q(kind="refund") | Q(payment__isnull=False), name="approval_refund_names_payment"),
+            # The four eyes, as a rule of the table too.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")), name="approval_decider_not_requester"
+            ),
+        ]
+        permissions = [("approve_request", "Can approve or reject another person's settle, write-off or refund request")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of debt {self.debt_id} ({self.status})"
