@@ -105,7 +105,12 @@ class Customer(TimeStampedModel):
             models.CheckConstraint(condition=~Q(full_name=""), name="customer_full_name_required"),
         ]
         # An export is every row at once: a right of its own, not "view".
-        permissions = [("export_customer", "Can export customers")]
+        # An exact-match lookup by SSN, national ID or account number is one
+        # too (core.api.lookups: beside the masked last four, it is an oracle).
+        permissions = [
+            ("export_customer", "Can export customers"),
+            ("lookup_identifier", "Can look up customers, bank accounts and debts by exact SSN, national ID or account number"),
+        ]
 
     def __str__(self):
         return f"{self.full_name} ({self.primary_phone})"
