@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 
-from statements.engine.pdftext import Line, group_lines, page_words
+from statements.engine.pdftext import Line, Probe, group_lines, page_words
 
 # A wrapped line of a cell sits within about two text lines of the one above;
 # text further down (totals, disclaimers, page footers) is not part of a row.
@@ -144,7 +144,7 @@ class _Columns:
         return cells
 
 
-def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int] | None = None) -> TableRead:
+def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int] | None = None, probe: Probe | None = None) -> TableRead:
     """Every data row of the statement table, across pages.
 
     Where the page's horizontal rules separate rows, a row is everything
@@ -152,14 +152,17 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
     ``spec.date`` cell starts with a date; other lines are wrapped text of the
     row above (multi-line descriptions, a date with its time underneath).
     The header repeated at the top of each page is skipped; a header row
-    anywhere else is counted in ``header_repeats``.
+    anywhere else is counted in ``header_repeats``. With a ``probe``, each
+    page's forensic facts are gathered in the same pass, with where its
+    table's header sits and how many rows it holds.
     """
     result = TableRead(page_count=len(doc))
     columns: _Columns | None = None
     current: TableRow | None = None
     for index in pages if pages is not None else range(len(doc)):
         rules: list[float] = []
-        lines = group_lines(page_words(doc, index, rules))
+        lines = group_lines(page_words(doc, index, rules, probe))
+        first_row = len(result.rows) + 1
         if index == 0:
             result.page1_text = "\n".join(line.text for line in lines)
         headers, header_lines = find_headers(lines, spec)
@@ -188,6 +191,12 @@ def read_table(doc: pdfium.PdfDocument, spec: TableSpec, *, pages: Sequence[int]
         else:
             _read_lines(body, header_at, columns, spec, page, last_y)
         current = page.current
+        if probe is not None and probe.pages:
+            facts = probe.pages[-1]
+            facts.rows = page.count
+            facts.first_row = first_row
+            facts.header_y = lines[headers[0][0]].y if headers else None
+            facts.columns = list(zip(columns.names, columns.bounds, strict=True)) if columns is not None else []
     return result
 
 

@@ -19,6 +19,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from statements.engine.errors import CorruptFile, NoTextLayer, PasswordRequired, UnsupportedFile, WrongPassword
+from statements.engine.forensics.evidence import FontNames, page_facts
+from statements.engine.forensics.types import PageFacts
 from statements.engine.types import PdfMetadata
 
 _WORD = re.compile(r"\S+")
@@ -145,9 +147,23 @@ def horizontal_rules(page: pdfium.PdfPage) -> list[float]:
     return ys
 
 
-def page_words(doc: pdfium.PdfDocument, index: int, rules: list[float] | None = None) -> list[Word]:
+@dataclass(slots=True)
+class Probe:
+    """Collects each page's forensic facts while its words are read (one
+    walk over the page's objects gives the rules and the facts)."""
+
+    fonts: FontNames
+    pages: list[PageFacts]
+
+    @classmethod
+    def new(cls) -> Probe:
+        return cls(FontNames(), [])
+
+
+def page_words(doc: pdfium.PdfDocument, index: int, rules: list[float] | None = None, probe: Probe | None = None) -> list[Word]:
     """Every word on page ``index`` with its horizontal extent and baseline
-    (and, when a ``rules`` list is given, the page's horizontal rules added to it).
+    (and, when a ``rules`` list is given, the page's horizontal rules added to it;
+    with a ``probe``, the page's forensic facts appended to ``probe.pages``).
 
     One PDFium call per word end instead of per character: PDFium already
     puts spaces and line breaks between separate pieces of text, so a run of
@@ -157,7 +173,12 @@ def page_words(doc: pdfium.PdfDocument, index: int, rules: list[float] | None = 
     page = doc[index]
     textpage = page.get_textpage()
     try:
-        if rules is not None:
+        if probe is not None:
+            facts = page_facts(page, index + 1, probe.fonts)
+            probe.pages.append(facts)
+            if rules is not None:
+                rules.extend(facts.rules)
+        elif rules is not None:
             rules.extend(horizontal_rules(page))
         count = textpage.count_chars()
         if count <= 0:

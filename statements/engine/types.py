@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from statements.engine.forensics.types import Evidence, Reason
 from statements.engine.vocabulary import BalanceMatch, Direction, StatementFormat, StatementStatus
 
 # Short names for the hot loops (and the benchmark's synthetic rows).
@@ -86,6 +87,11 @@ class ParsedStatement:
     page_count: int | None = None
     header_row_manipulation_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    # What the forensic signals read from the file (PDFs; None when rebuilt
+    # from stored rows) and, then, the reasons stored before that only the
+    # file could show.
+    evidence: Evidence | None = None
+    prior_reasons: list[Reason] = field(default_factory=list)
 
     @property
     def pdf_format(self) -> int | None:
@@ -151,6 +157,9 @@ class Summary:
     verification_reason: str = ""
     tampering_level: str = ""
     tampering_reason: str = ""
+    # The forensic verdict (``forensics.score``): 0-100 and the reasons.
+    risk_score: int = 0
+    risk_reasons: list[Reason] = field(default_factory=list)
 
 
 @dataclass(slots=True)

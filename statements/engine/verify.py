@@ -14,6 +14,9 @@ from decimal import Decimal
 from itertools import permutations
 
 from statements.engine.base import ProviderRules
+from statements.engine.forensics.codes import FILE_SIGNALS, band
+from statements.engine.forensics.score import assess, file_score, risk_score
+from statements.engine.forensics.types import Reason
 from statements.engine.parsers import default_registry
 from statements.engine.types import CREDIT, ZERO, ParsedStatement, ProcessedTxn, RawTxn, StatementResult, Summary
 from statements.engine.vocabulary import (
@@ -455,5 +458,27 @@ def process(parsed: ParsedStatement, rules: ProviderRules | None = None) -> Stat
     transactions, totals = processed_rows(ledger, kinds, rules.direction, charge_of)
     summary = summarise(parsed, ledger, totals, applied)
     summary.tampering_level, summary.tampering_reason = rules.tampering(parsed, summary)
-    status = statement_status(summary.verification_status, summary.tampering_level)
+    reasons = assess(parsed, summary, transactions, rules)
+    status = apply_risk(summary, reasons)
     return StatementResult(parsed=parsed, transactions=transactions, summary=summary, status=status)
+
+
+STATUS_ORDER = (StatementStatus.VERIFIED, StatementStatus.VERIFIED_WITH_WARNINGS, StatementStatus.FLAGGED)
+LEVEL_ORDER = tuple(TamperingLevel)
+
+
+def apply_risk(summary: Summary, reasons: list[Reason]) -> StatementStatus:
+    """Store the score and reasons on ``summary``; raise its tampering level
+    to the band of the file reasons' score, and return the statement's
+    status: the worse of the hard rules' (``statement_status``) and the
+    score's band (README, "Statement risk score")."""
+    summary.risk_reasons = reasons
+    summary.risk_score = risk_score(reasons)
+    file_level, _ = band(file_score(reasons))
+    if LEVEL_ORDER.index(file_level) > LEVEL_ORDER.index(TamperingLevel(summary.tampering_level or TamperingLevel.NO_ISSUES)):
+        summary.tampering_level = file_level
+        found = "; ".join(r.message for r in reasons if r.code in FILE_SIGNALS)
+        summary.tampering_reason = f"forensic signals: {found}"
+    _, score_status = band(summary.risk_score)
+    rule_status = statement_status(summary.verification_status, summary.tampering_level)
+    return max(rule_status, score_status, key=STATUS_ORDER.index)

@@ -10,8 +10,10 @@ from statements.engine.base import ProviderRules, StatementParser
 from statements.engine.cells import RowReader
 from statements.engine.cleaning import DateParser, acc_number_9, to_decimal
 from statements.engine.errors import BadCell, MissingColumns, NoTransactions, UnknownFormat
+from statements.engine.forensics.evidence import file_facts
+from statements.engine.forensics.types import Evidence
 from statements.engine.pdftable import Column, TableSpec, match_header, read_table
-from statements.engine.pdftext import read_metadata
+from statements.engine.pdftext import Probe, read_metadata
 from statements.engine.source import Source
 from statements.engine.types import CREDIT, DEBIT, ParsedStatement, PdfMetadata, RawTxn, Summary
 from statements.engine.vocabulary import BalanceMatch, FileKind, Format, ImplicitCharge, Provider, SpecialType, TamperingLevel
@@ -158,7 +160,8 @@ class _AirtelPdf(StatementParser):
 
     def parse(self, source: Source, *, acc_number: str | None = None) -> ParsedStatement:
         doc = source.pdf()
-        table = read_table(doc, self.spec)
+        probe = Probe.new()
+        table = read_table(doc, self.spec, probe=probe)
         if not table.header_found:
             labels = ", ".join(c.name for c in self.spec.columns)
             raise NoTransactions(f"no transaction table in the PDF: no header row with {labels} on any of its {len(doc)} page(s)")
@@ -183,6 +186,7 @@ class _AirtelPdf(StatementParser):
             metadata=read_metadata(doc),
             page_count=len(doc),
             header_row_manipulation_count=table.header_repeats,
+            evidence=Evidence(file=file_facts(source.data), pages=probe.pages),
         )
 
 

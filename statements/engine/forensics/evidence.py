@@ -1,0 +1,166 @@
+"""Gather what the forensic signals read, from the pages the parser already
+opened (``page_facts``, called by ``pdftext.page_words``) and from the
+file's bytes (``file_facts``). One walk over each page's objects: the
+table reader's horizontal rules come out of the same walk.
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from statements.engine.forensics.types import Annotation, FileFacts, Fill, PageFacts, TextRun
+
+# A horizontal rule: a path at most this thick and at least this long (points).
+RULE_THICKNESS = 2.0
+RULE_MIN_LENGTH = 40.0
+# A filled shape smaller than this (either side, points) covers no word.
+FILL_MIN_SIDE = 3.0
+# A vertical rule (a table's column edge) is at least this tall.
+VERTICAL_MIN_LENGTH = 5.0
+
+ANNOT_SUBTYPES = {
+    1: "Text", 2: "Link", 3: "FreeText", 4: "Line", 5: "Square", 6: "Circle", 7: "Polygon", 8: "PolyLine",
+    9: "Highlight", 10: "Underline", 11: "Squiggly", 12: "StrikeOut", 13: "Stamp", 14: "Caret", 15: "Ink",
+    16: "Popup", 17: "FileAttachment", 18: "Sound", 19: "Movie", 20: "Widget", 21: "Screen", 22: "PrinterMark",
+    23: "TrapNet", 24: "Watermark", 25: "3D", 26: "RichMedia", 27: "XFAWidget", 28: "Redact",
+}
+
+
+class FontNames:
+    """Base font names by PDFium font handle, looked up once a document."""
+
+    def __init__(self) -> None:
+        self._names: dict[int, tuple[str, bool]] = {}
+        self._buf = ctypes.create_string_buffer(256)
+
+    def of(self, font: pdfium_c.FPDF_FONT) -> tuple[str, bool]:
+        key = ctypes.cast(font, ctypes.c_void_p).value or 0
+        known = self._names.get(key)
+        if known is None:
+            size = pdfium_c.FPDFFont_GetBaseFontName(font, self._buf, 256)
+            name = self._buf.raw[: max(size - 1, 0)].decode("latin-1", "replace") if size else ""
+            embedded = bool(pdfium_c.FPDFFont_GetIsEmbedded(font))
+            known = self._names[key] = (name, embedded)
+        return known
+
+
+def page_facts(page: pdfium.PdfPage, number: int, fonts: FontNames) -> PageFacts:
+    """The page's rules, text runs (font, box), filled shapes and annotations, in drawing order."""
+    raw = page.raw
+    width, height = page.get_size()
+    facts = PageFacts(page=number, width=width, height=height)
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    pl, pb, pr, pt = ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    get_object, get_type, get_bounds = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds
+    path_type, text_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
+    get_font = pdfium_c.FPDFTextObj_GetFont
+    rules, texts, fills = facts.rules, facts.texts, facts.fills
+    verticals: set[int] = set()
+    # Page objects in drawing order; a form XObject's objects in its place
+    # (moved and scaled by the form's matrix), as a page printed into
+    # another PDF holds them.
+    stack: list[tuple[Any, int, int, tuple[float, float, float, float]]] = [(raw, pdfium_c.FPDFPage_CountObjects(raw), 0, (1.0, 1.0, 0.0, 0.0))]
+    matrix = pdfium_c.FS_MATRIX()
+    z = 0
+    while stack:
+        parent, count_objects, index, (sx, sy, tx, ty) = stack.pop()
+        if index >= count_objects:
+            continue
+        stack.append((parent, count_objects, index + 1, (sx, sy, tx, ty)))
+        obj = get_object(parent, index) if parent is raw else pdfium_c.FPDFFormObj_GetObject(parent, index)
+        z += 1
+        k = z
+        kind = get_type(obj)
+        if kind == form_type:
+            inner = (1.0, 1.0, 0.0, 0.0)
+            if pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+                inner = (sx * matrix.a, sy * matrix.d, sx * matrix.e + tx, sy * matrix.f + ty)
+            stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), 0, inner))
+            continue
+        if kind != path_type and kind != text_type:
+            continue
+        if not get_bounds(obj, pl, pb, pr, pt):
+            continue
+        x0, y0, x1, y1 = left.value * sx + tx, bottom.value * sy + ty, right.value * sx + tx, top.value * sy + ty
+        if kind == text_type:
+            name, embedded = fonts.of(get_font(obj))
+            texts.append(TextRun(name, embedded, (x0, y0, x1, y1), k))
+            continue
+        if y1 - y0 <= RULE_THICKNESS:
+            if x1 - x0 >= RULE_MIN_LENGTH:
+                rules.append((y0 + y1) / 2)
+            continue
+        if x1 - x0 <= RULE_THICKNESS:
+            if y1 - y0 >= VERTICAL_MIN_LENGTH:
+                verticals.add(round(x0 + x1))  # twice the x, to the nearest half point
+            continue
+        if x1 - x0 < FILL_MIN_SIDE or y1 - y0 < FILL_MIN_SIDE:
+            continue
+        if pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill_mode), ctypes.byref(stroke)) and fill_mode.value:
+            pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
+            fills.append(Fill((x0, y0, x1, y1), k, (r.value, g.value, b.value)))
+    facts.verticals = {v / 2 for v in verticals}
+    count = pdfium_c.FPDFPage_GetAnnotCount(raw)
+    if count > 0:
+        rect = pdfium_c.FS_RECTF()
+        for i in range(count):
+            annot = pdfium_c.FPDFPage_GetAnnot(raw, i)
+            if not annot:
+                continue
+            try:
+                subtype = ANNOT_SUBTYPES.get(pdfium_c.FPDFAnnot_GetSubtype(annot), "Unknown")
+                box = (rect.left, rect.bottom, rect.right, rect.top) if pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)) else (0.0, 0.0, 0.0, 0.0)
+                facts.annotations.append(Annotation(subtype, box))
+            finally:
+                pdfium_c.FPDFPage_CloseAnnot(annot)
+    return facts
+
+
+SECURITY_HANDLERS = frozenset({"Standard", "Adobe.PubSec", "Entrust.PPKEF"})
+_VERSION = re.compile(rb"%PDF-(\d\.\d)")
+_OBJ = re.compile(rb"(?<![0-9])(\d{1,7})\s+(\d{1,5})\s+obj\b")
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]*)>\s*<([0-9A-Fa-f]*)>")
+_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
+_NAME = re.compile(rb"/([A-Za-z0-9]+)")
+_XREF_STREAM = re.compile(rb"/Type\s*/XRef\b")
+_OBJ_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
+
+
+def file_facts(data: bytes) -> FileFacts:
+    """The PDF's structure read from its bytes (fast scans, no second PDF library)."""
+    head = data[:1024]
+    version_match = _VERSION.search(head)
+    version = version_match.group(1).decode() if version_match else ""
+    comment = b""
+    if version_match:
+        rest = head[version_match.end():].lstrip(b"\r\n")
+        if rest.startswith(b"%"):
+            comment = re.split(rb"[\r\n]", rest, maxsplit=1)[0][:80]
+    filters: dict[str, int] = {}
+    for match in _FILTER.finditer(data):
+        for name in _NAME.findall(match.group(1)):
+            key = name.decode("latin-1")
+            if key in SECURITY_HANDLERS:
+                continue  # the /Encrypt dictionary's /Filter names its security handler, not a stream filter
+            filters[key] = filters.get(key, 0) + 1
+    ids = _ID.findall(data[-4096:]) or _ID.findall(data)
+    id_pair = (ids[-1][0].decode().upper(), ids[-1][1].decode().upper()) if ids else None
+    return FileFacts(
+        size=len(data),
+        version=version,
+        header_comment=comment,
+        eof_count=data.count(b"%%EOF"),
+        startxref_count=data.count(b"startxref"),
+        linearized=b"/Linearized" in data[:4096],
+        xref_streams=len(_XREF_STREAM.findall(data)),
+        object_streams=len(_OBJ_STREAM.findall(data)),
+        id_pair=id_pair,
+        object_numbers=[int(m.group(1)) for m in _OBJ.finditer(data)],
+        filters=filters,
+    )
