@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 
 from fixtures.statements import generate as gen
@@ -17,6 +18,7 @@ from statements.engine.forensics.evidence import file_facts
 from statements.engine.forensics.score import risk_score
 from statements.engine.forensics.templates import AIRTEL_PDF_1, TEMPLATES, tool_of
 from statements.engine.forensics.types import Annotation, Fill, PageFacts, Reason, TextRun
+from statements.engine.pdftext import group_lines, page_words
 from statements.engine.types import PdfMetadata, RawTxn
 from statements.engine.vocabulary import StatementStatus
 from statements.tests import tamper
@@ -115,9 +117,6 @@ def test_summary_left_at_old_values_while_the_table_was_edited():
 
 def _cell(data: bytes, column: str, page_no: int = 1):
     """(page index, x, baseline y, text) of the first data row's cell in ``column`` on a page."""
-    import pypdfium2 as pdfium
-
-    from statements.engine.pdftext import group_lines, page_words
     doc = pdfium.PdfDocument(data)
     lines = group_lines(page_words(doc, page_no - 1))
     header = next(i for i, line in enumerate(lines) if "Balance" in line.text and "Fee" in line.text)
