@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "debts",
     "uploads",
     "calls",
+    "reports",
     "demo",
     # Last on purpose: its post_migrate handler builds the role groups and
     # needs every other app's permissions to exist already.
@@ -279,6 +280,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-stalled-statement-imports": {"task": "statements.tasks.requeue_stalled_imports", "schedule": 300.0},
     "resume-stalled-uploads": {"task": "uploads.tasks.resume_stalled_uploads", "schedule": 300.0},
     "retry-pending-customer-details": {"task": "customers.tasks.retry_pending_customer_details", "schedule": 1800.0},
+    # After the nightly delinquency run (01:30), so the day's days past due are in it.
+    "snapshot-portfolio-nightly": {"task": "reports.tasks.snapshot_portfolio", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Domain settings -------------------------------------------------------

@@ -41,12 +41,20 @@ def _perms(*, apps=OUR_APPS, actions=None, models=None, codenames=()):
     return perms
 
 
+def _reports() -> set[Permission]:
+    """The portfolio reports (``reports.view_reports``: the /reports/ page,
+    its API and Excel files) and reading the snapshots they are built on.
+    Only ops admins and risk analysts hold them: the reports show the whole
+    book at once, by branch, employee and agent."""
+    return _perms(apps=("reports",), codenames=["view_reports", "view_portfoliosnapshot"])
+
+
 def role_permissions() -> dict[str, set[Permission]]:
     everything_view = _perms(actions=["view"])
     return {
         # Runs the back office: every model, every action (settle, write off,
         # refund and void payments included), and the schedules.
-        OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS),
+        OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS) | _reports(),
         # Works the queue: records payments, contacts and promises, calls
         # customers, uploads loan books; cannot settle, write off, refund or
         # void a payment.
@@ -63,7 +71,9 @@ def role_permissions() -> dict[str, set[Permission]]:
         # transactions, records review decisions beside the engine's verdict.
         RISK_ANALYST: everything_view
         | _perms(apps=("statements",), actions=["add"], models=["statement", "statementimport"])
-        | _perms(apps=("statements",), codenames=["reprocess_statement", "download_statement", "review_statement"]),
+        | _perms(apps=("statements",), codenames=["reprocess_statement", "download_statement", "review_statement"])
+        # The portfolio reports (pages, API, Excel), as ops admins.
+        | _reports(),
         READ_ONLY: everything_view,
     }
 

@@ -1,0 +1,57 @@
+"""Portfolio history for the reports: one row per debt per snapshot date."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from reports.choices import Bucket
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class PortfolioSnapshot(models.Model):
+    """A debt as it stood on ``snapshot_date`` (written only by
+    ``reports.services.portfolio_snapshot_take``, set-based).
+
+    The key is (snapshot_date, debt): InnoDB keeps the rows clustered by it,
+    so a report reading one date reads one contiguous range. No foreign-key
+    constraints: a million rows a day go in with one INSERT … SELECT per
+    chunk, and debts are never deleted (``debts.services.debt_check_deletable``).
+    ``prev_bucket`` is the debt's bucket on the previous month's last
+    snapshot ("" when it had none): the roll-rate transition, stored so the
+    report needs no self-join of millions of rows.
+    """
+
+    pk = models.CompositePrimaryKey("snapshot_date", "debt")
+    snapshot_date = models.DateField()
+    debt = models.ForeignKey("debts.Debt", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    branch = models.CharField(max_length=200, blank=True)
+    employee_id = models.CharField(max_length=50, blank=True)
+    employee_name = models.CharField(max_length=200, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    status = models.CharField(max_length=16)
+    days_past_due = models.PositiveIntegerField(default=0)
+    bucket = models.CharField(max_length=12, choices=Bucket.choices)
+    prev_bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
+    balance = models.DecimalField(**MONEY)
+    due_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    principal = models.DecimalField(**MONEY, help_text="The debt's original amount")
+    issue_date = models.DateField(null=True, blank=True)
+    disbursement_month = models.DateField(null=True, blank=True, help_text="First day of the issue date's month")
+    months_on_book = models.SmallIntegerField(null=True, blank=True, help_text="Calendar months from disbursement to the snapshot")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "portfolio_snapshots"
+        ordering = ["snapshot_date", "debt_id"]
+        indexes = [
+            # The branch / employee filters narrow a date before its scan.
+            models.Index(fields=["snapshot_date", "branch"], name="snap_date_branch"),
+            models.Index(fields=["snapshot_date", "employee_id"], name="snap_date_employee"),
+        ]
+        permissions = [("view_reports", "Can view portfolio reports (pages, API, Excel)")]
+
+    def __str__(self):
+        return f"Debt {self.debt_id} on {self.snapshot_date}: {self.bucket} {self.balance}"
