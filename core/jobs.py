@@ -7,6 +7,9 @@ needs when the task queue lets it down.
 * ``stalled_job_ids``: the jobs left queued or running with no progress for
   a while (their message never reached the broker, or their worker died),
   for the scheduled "requeue stalled" tasks to queue again.
+* ``attempts_used_up_note``: why a job that a worker started
+  ``JOB_MAX_ATTEMPTS`` times without finishing is failed rather than queued
+  again (a file that kills its worker must not be redelivered forever).
 """
 from __future__ import annotations
 
@@ -32,6 +35,14 @@ def note_not_queued(model: type[Model], pk: int, exc: BaseException, *, field: s
 def not_queued_note(model: type[Model], pk: int, *, field: str, what: str) -> Callable[[BaseException], None]:
     """``note_not_queued`` for job ``pk``, as the ``on_failure`` callback of ``core.tasks.enqueue``."""
     return lambda exc: note_not_queued(model, pk, exc, field=field, what=what)
+
+
+def attempts_used_up_note(*, attempts: int, what: str, retry: str) -> str:
+    """The reason written on a job failed after ``attempts`` starts (JOB_MAX_ATTEMPTS)."""
+    return (
+        f"Stopped after {attempts} attempt(s) (JOB_MAX_ATTEMPTS): a worker started the {what} each time and never finished it "
+        f"(killed, out of memory, timed out or failing). {retry}"
+    )
 
 
 def stalled_job_ids(jobs: QuerySet, *, statuses: Iterable[str], older_than_minutes: int) -> list[int]:

@@ -257,6 +257,9 @@ class StatementUploadForm(forms.Form):
         too_big = [f.name for f in files if f.size > settings.MAX_UPLOAD_SIZE]
         if too_big:
             raise forms.ValidationError(f"Larger than {settings.MAX_UPLOAD_SIZE} bytes: {', '.join(too_big)}")
+        over = [f"{upload.name}: {reason}" for upload in files if (reason := services.statement_upload_over_limit(fileobj=upload))]
+        if over:
+            raise forms.ValidationError("; ".join(over))
         return files
 
 

@@ -4,6 +4,13 @@ A loan book can hold a million lines, so nothing here loads a file whole:
 CSV goes through ``csv`` over a text wrapper, XLSX through openpyxl's
 read-only mode, and both yield one record at a time.
 
+Every reader is held to the loan-book ``FileLimits`` (``core.limits``, the
+``FILE_LIMIT_*`` settings): an XLSX's directory (parts, sizes, ratios,
+sheets, shared strings) is checked before openpyxl opens it, and rows,
+columns and cells as they are read; past a limit the file is refused with a
+``LoanBookError`` naming the setting. ``sniff_loan_book`` is what a web
+request reads: the header, from at most ``SNIFF_BYTES`` of the file.
+
 Headers are matched to the loan-book fields (``FIELD_ALIASES`` below) by
 name, regardless of case, spacing, punctuation and order; columns nobody
 asked for stay in each record's raw data.
@@ -14,18 +21,26 @@ import codecs
 import csv
 import io
 import re
+import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import BinaryIO
 
+from django.conf import settings
+
+from core.limits import FileLimits, LimitExceeded, check_zip
 from uploads.choices import FileFormat
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 PDF_MAGIC = b"%PDF"
 _BLOCK = 1 << 20
+# The most a web request reads of a loan book (of each XLSX part it opens)
+# to find its header; the worker reads the rest.
+SNIFF_BYTES = 1 << 20
 
 # Canonical field -> header spellings (already normalised by ``normalize_header``).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -126,6 +141,11 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def loan_book_limits() -> FileLimits:
+    """The loan-book reading limits the settings configure."""
+    return FileLimits.from_settings(settings, loan_book=True)
+
+
 class LoanBookReader:
     """One pass over a loan book per call of ``records()``; ``count()`` is a cheap pass too."""
 
@@ -134,9 +154,17 @@ class LoanBookReader:
     delimiter: str = ""
     cells_are_text = False
 
-    def __init__(self, fileobj: BinaryIO):
+    def __init__(self, fileobj: BinaryIO, limits: FileLimits | None = None):
         self.fileobj = fileobj
+        self.limits = limits or loan_book_limits()
         self.header_map: HeaderMap | None = None
+
+    def _bounded(self, line: int, count: int, cells: list) -> None:
+        """Refuse row number ``count`` (line ``line``) past the row or column limit."""
+        if count > self.limits.rows:
+            raise LoanBookError(str(self.limits.exceeded("rows", f"the file has more than {self.limits.rows:,} rows")))
+        if len(cells) > self.limits.columns:
+            raise LoanBookError(str(self.limits.exceeded("columns", f"line {line} has {len(cells):,} cells")))
 
     @property
     def headers(self) -> list[str]:
@@ -201,8 +229,8 @@ class CsvLoanBook(LoanBookReader):
     file_format = FileFormat.CSV
     cells_are_text = True
 
-    def __init__(self, fileobj: BinaryIO):
-        super().__init__(fileobj)
+    def __init__(self, fileobj: BinaryIO, limits: FileLimits | None = None):
+        super().__init__(fileobj, limits)
         self.encoding = detect_encoding(fileobj)
         self.delimiter = self._sniff_delimiter()
 
@@ -226,14 +254,23 @@ class CsvLoanBook(LoanBookReader):
 
     def _rows(self) -> Iterator[tuple[int, list]]:
         text = self._text()
+        # A cell longer than this is a csv.Error (the limit is process-wide:
+        # every reader sets it to the same FILE_LIMIT_CELL_CHARS).
+        csv.field_size_limit(self.limits.cell_chars)
         try:
             reader = csv.reader(text, delimiter=self.delimiter)
-            last = 0
+            last, count = 0, 0
             for cells in reader:
                 start = last + 1
                 last = reader.line_num
+                count += 1
+                self._bounded(start, count, cells)
                 yield start, cells
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise LoanBookError(
+                    str(self.limits.exceeded("cell_chars", f"line {last + 1} has a cell longer than {self.limits.cell_chars:,} characters"))
+                ) from None
             raise LoanBookError(f"line {last + 1}: the CSV cannot be read ({exc})") from exc
         except UnicodeDecodeError as exc:  # pragma: no cover - detect_encoding read it all already
             raise LoanBookError(f"the file is not valid {self.encoding}: {exc}") from exc
@@ -250,18 +287,36 @@ class XlsxLoanBook(LoanBookReader):
         from openpyxl import load_workbook  # noqa: PLC0415 — openpyxl is slow to import; only an .xlsx book needs it
 
         self.fileobj.seek(0)
+        check_xlsx(self.fileobj, self.limits)
         try:
             workbook = load_workbook(_NonClosing(self.fileobj), read_only=True, data_only=True)
         except Exception as exc:
             raise LoanBookError(f"the file is not a readable XLSX workbook ({exc.__class__.__name__}: {exc})") from exc
+        max_chars = self.limits.cell_chars
         try:
             sheet = workbook.worksheets[0]
-            for row in sheet.iter_rows():
+            for count, row in enumerate(sheet.iter_rows(), start=1):
                 cells = [c.value for c in row]
                 line = next((c.row for c in row if getattr(c, "row", None)), None)
+                self._bounded(line or count, count, cells)
+                for value in cells:
+                    if isinstance(value, str) and len(value) > max_chars:
+                        raise LoanBookError(str(self.limits.exceeded("cell_chars", f"a cell on line {line} holds {len(value):,} characters")))
                 yield line, cells
         finally:
             workbook.close()
+
+
+def check_xlsx(fileobj: BinaryIO, limits: FileLimits) -> None:
+    """Hold an XLSX's directory to the limits before anything decompresses it."""
+    try:
+        check_zip(_NonClosing(fileobj), limits)
+    except LimitExceeded as exc:
+        raise LoanBookError(str(exc)) from None
+    except zipfile.BadZipFile as exc:
+        raise LoanBookError(f"the file is not a readable XLSX workbook (BadZipFile: {exc})") from None
+    finally:
+        fileobj.seek(0)
 
 
 class _NonClosing(io.RawIOBase):
@@ -338,18 +393,169 @@ def detect_encoding(fileobj: BinaryIO) -> str:
     return "latin-1"
 
 
-def open_loan_book(fileobj: BinaryIO, filename: str = "") -> LoanBookReader:
-    """The right reader for ``fileobj`` (a seekable binary file), by content first, name second."""
-    fileobj.seek(0)
-    head = fileobj.read(8)
-    fileobj.seek(0)
+def _refuse_by_content(head: bytes, filename: str) -> None:
     lower = (filename or "").lower()
     if head.startswith(ZIP_MAGIC):
-        return XlsxLoanBook(fileobj)
+        return
     if lower.endswith(".xlsx"):
         raise LoanBookError(f"{filename!r} is named .xlsx but is not an Excel workbook")
     if head.startswith(OLE_MAGIC) or lower.endswith(".xls"):
         raise LoanBookError(f"{filename!r} is a legacy .xls workbook: save it as .xlsx or .csv and upload again")
     if head.startswith(PDF_MAGIC):
         raise LoanBookError(f"{filename!r} is a PDF, not a loan book: upload a .csv or .xlsx file")
-    return CsvLoanBook(fileobj)
+
+
+def open_loan_book(fileobj: BinaryIO, filename: str = "", limits: FileLimits | None = None) -> LoanBookReader:
+    """The right reader for ``fileobj`` (a seekable binary file), by content first, name second."""
+    fileobj.seek(0)
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    _refuse_by_content(head, filename)
+    if head.startswith(ZIP_MAGIC):
+        return XlsxLoanBook(fileobj, limits)
+    return CsvLoanBook(fileobj, limits)
+
+
+# --------------------------------------------------------------------------- the web request's look
+
+
+@dataclass
+class LoanBookShape:
+    """What a web request learns of a loan book from its first bytes (the worker reads it all)."""
+
+    file_format: str
+    encoding: str
+    delimiter: str
+    headers: list[str]  # empty: the header lies beyond what the request reads; the worker checks it
+
+
+def sniff_loan_book(fileobj: BinaryIO, filename: str = "", limits: FileLimits | None = None) -> LoanBookShape:
+    """The loan book's format and header, read from at most ``SNIFF_BYTES``
+    (of each part of an XLSX, whose directory is checked against the limits
+    first). Raises ``LoanBookError`` for a file that is not a loan book,
+    has no loan-book header, or is past a limit it can see."""
+    limits = limits or loan_book_limits()
+    fileobj.seek(0)
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    _refuse_by_content(head, filename)
+    if head.startswith(ZIP_MAGIC):
+        check_xlsx(fileobj, limits)
+        headers = _xlsx_header(fileobj)
+        if headers is not None:
+            map_headers(headers)
+        return LoanBookShape(FileFormat.XLSX, "", "", headers or [])
+    sample = fileobj.read(SNIFF_BYTES)
+    fileobj.seek(0)
+    if len(sample) == SNIFF_BYTES and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]  # whole lines only (no character cut in two)
+    reader = CsvLoanBook(io.BytesIO(sample), limits)
+    header_map = reader.read_header()
+    return LoanBookShape(FileFormat.CSV, reader.encoding, reader.delimiter, header_map.headers)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_COLUMN = re.compile(r"[A-Z]+")
+
+
+class _Beyond(Exception):
+    """What was looked for lies beyond the bytes a request reads."""
+
+
+class _SniffRead(io.RawIOBase):
+    def __init__(self, raw: BinaryIO):
+        self._raw, self._left = raw, SNIFF_BYTES
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._left <= 0:
+            raise _Beyond
+        data = self._raw.read(min(len(buffer), self._left))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _elements(archive: zipfile.ZipFile, name: str, tag: str) -> Iterator[ET.Element]:
+    try:
+        member = archive.open(name)
+    except KeyError:
+        raise LoanBookError(f"the file is not a readable XLSX workbook (no part {name!r})") from None
+    with member:
+        try:
+            for _event, element in ET.iterparse(io.BufferedReader(_SniffRead(member)), events=("end",)):
+                if element.tag == tag:
+                    yield element
+        except ET.ParseError as exc:
+            raise LoanBookError(f"the file is not a readable XLSX workbook ({name}: {exc})") from None
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str:
+    first = next(_elements(archive, "xl/workbook.xml", _MAIN + "sheet"), None)
+    if first is None:
+        raise LoanBookError("the workbook has no sheet")
+    rid = first.get(_DOC_REL + "id")
+    for rel in _elements(archive, "xl/_rels/workbook.xml.rels", _PKG_REL + "Relationship"):
+        if rel.get("Id") == rid:
+            target = rel.get("Target") or ""
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise LoanBookError("the workbook's first sheet cannot be found")
+
+
+def _column(ref: str | None, default: int) -> int:
+    letters = _COLUMN.match(ref or "")
+    if not letters:
+        return default
+    number = 0
+    for ch in letters.group():
+        number = number * 26 + ord(ch) - 64
+    return number - 1
+
+
+def _xlsx_header(fileobj: BinaryIO) -> list[str] | None:
+    """The first non-blank row of the first sheet, as text; None when it (or
+    its shared strings) lie beyond ``SNIFF_BYTES`` of their part."""
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(_NonClosing(fileobj)) as archive:
+            row = None
+            for element in _elements(archive, _first_sheet(archive), _MAIN + "row"):
+                cells: dict[int, tuple[str, str]] = {}
+                for n, cell in enumerate(element.iter(_MAIN + "c")):
+                    kind = cell.get("t", "n")
+                    if kind == "inlineStr":
+                        text = "".join(t.text or "" for t in cell.iter(_MAIN + "t"))
+                    else:
+                        value = cell.find(_MAIN + "v")
+                        text = value.text or "" if value is not None else ""
+                    if text.strip():
+                        cells[_column(cell.get("r"), n)] = (kind, text)
+                if cells:
+                    row = cells
+                    break
+                element.clear()
+            if row is None:
+                raise LoanBookError("the file is empty: no header row found")
+            wanted = {int(text) for kind, text in row.values() if kind == "s" and text.isdigit()}
+            strings: dict[int, str] = {}
+            if wanted:
+                for index, item in enumerate(_elements(archive, "xl/sharedStrings.xml", _MAIN + "si")):
+                    if index in wanted:
+                        strings[index] = "".join(t.text or "" for t in item.iter(_MAIN + "t"))
+                        if len(strings) == len(wanted):
+                            break
+                    item.clear()
+    except _Beyond:
+        return None
+    except zipfile.BadZipFile as exc:
+        raise LoanBookError(f"the file is not a readable XLSX workbook (BadZipFile: {exc})") from None
+    finally:
+        fileobj.seek(0)
+    headers = [""] * (max(row) + 1)
+    for column, (kind, text) in row.items():
+        headers[column] = strings.get(int(text), "") if kind == "s" and text.isdigit() else text
+    return headers

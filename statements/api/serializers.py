@@ -10,6 +10,7 @@ from statements.engine.errors import UnsupportedFile
 from statements.engine.sniff import sniff_kind
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
 
+from statements.services import statement_upload_over_limit
 
 class StatementSummarySerializer(serializers.ModelSerializer):
     class Meta:
@@ -199,3 +200,6 @@ class StatementAnalyticsSerializer(serializers.Serializer):
     providers = ProviderTotalsSerializer(many=True)
     multi_provider_account_count = serializers.IntegerField()
     multi_provider_accounts = MultiProviderAccountSerializer(many=True)
+        over = [f"{upload.name}: {reason}" for upload in files if (reason := statement_upload_over_limit(fileobj=upload))]
+        if over:
+            raise serializers.ValidationError("; ".join(over))

@@ -69,3 +69,11 @@ class BadCell(StatementError):
         self.page = page
         where = f"page {page}, row {row}" if page is not None else f"row {row}"
         super().__init__(f"{where}: column '{column}' has no {what} (found {raw!r})")
+
+
+class LimitExceeded(StatementError):
+    """The file is past one of the reading limits (``core.limits``): too big
+    once decompressed, too many pages, rows, columns or sheets, a cell too long.
+    The message names the setting."""
+
+    code = "limit_exceeded"

@@ -2,9 +2,10 @@
 ``.csv`` downloads are often XLSX workbooks)."""
 from __future__ import annotations
 
-import gzip
 import zlib
+from typing import IO
 
+from core.limits import FileLimits, capped_gunzip
 from statements.engine.errors import CorruptFile, UnsupportedFile
 from statements.engine.vocabulary import FileKind
 
@@ -34,18 +35,19 @@ def sniff_kind(data: bytes) -> FileKind:
     return FileKind.CSV
 
 
-def decode_text(data: bytes, kind: str) -> str:
-    """The text of a (possibly gzip-compressed) CSV file."""
-    if kind == FileKind.GZIP_CSV:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise CorruptFile(f"the gzip file is damaged or truncated: {exc}") from exc
-        if b"\x00" in data[:1024]:
-            raise UnsupportedFile("the gzip file does not hold a CSV text file")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+# A CSV's text: UTF-8 (with or without BOM), else Windows-1252 (Latin-1 plus
+# the curly quotes and euro sign Excel writes), else Latin-1 (decodes anything).
+TEXT_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+
+
+def gunzip_stream(data: bytes, limits: FileLimits) -> IO[bytes]:
+    """A gzip-compressed CSV's bytes as a stream, decompressed a block at a
+    time and refused past ``limits.uncompressed_bytes`` (``core.limits``)."""
+    stream = capped_gunzip(data, limits)
+    try:
+        head = stream.peek(1024)[:1024]
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CorruptFile(f"the gzip file is damaged or truncated: {exc}") from exc
+    if b"\x00" in head:
+        raise UnsupportedFile("the gzip file does not hold a CSV text file")
+    return stream

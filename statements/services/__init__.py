@@ -30,6 +30,7 @@ from statements.services.jobs import (
     statement_import_job_start,
     statement_import_jobs_requeue,
     statement_import_jobs_requeue_stalled,
+    statement_upload_over_limit,
     statements_reverify,
     statements_reverify_enqueue,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "statement_import_job_start",
     "statement_import_jobs_requeue",
     "statement_import_jobs_requeue_stalled",
+    "statement_upload_over_limit",
     "statement_inbox_scan",
     "statement_reprocess",
     "statement_review_record",

@@ -16,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from core.limits import storage_file_name
+
 # Names a file has while still being written (browsers, rsync, office tools).
 _UNFINISHED_SUFFIXES = (".part", ".tmp", ".crdownload")
 
@@ -33,6 +35,9 @@ def _unique_target(folder: Path, name: str) -> Path:
     target = folder / name
     if not target.exists():
         return target
+    # The stamp makes the name longer: shorten it first (FILE_NAME_MAX_BYTES)
+    # so a long multibyte name still fits the file system.
+    name = storage_file_name(name, settings.FILE_NAME_MAX_BYTES)
     stem, suffix = Path(name).stem, "".join(Path(name).suffixes)
     stem = name[: len(name) - len(suffix)] if suffix else stem
     return folder / f"{stem}.{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}{suffix}"

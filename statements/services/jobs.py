@@ -23,16 +23,19 @@ never the other way round.
 from __future__ import annotations
 
 import logging
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from core.jobs import not_queued_note, stalled_job_ids
+from core.jobs import attempts_used_up_note, not_queued_note, stalled_job_ids
+from core.limits import FileLimits, LimitExceeded, check_at_door, storage_file_name
 from core.tasks import enqueue_task
 from statements.choices import ImportJobStatus, ImportTrigger, Provider
 from statements.models import StatementImport
@@ -60,11 +63,27 @@ class ImportJobError(ValueError):
     """The job cannot be created as asked (no files, unknown provider...)."""
 
 
+def statement_upload_over_limit(*, fileobj) -> str:
+    """Why an uploaded statement file is refused at the door for a file limit
+    ('' when it is not): what can be known without decompressing or parsing
+    it, a gzip's declared size and a ZIP's directory (``core.limits``). The
+    worker holds the file to every limit as it reads it."""
+    try:
+        check_at_door(fileobj, FileLimits.from_settings(settings))
+    except LimitExceeded as exc:
+        return str(exc)
+    except zipfile.BadZipFile as exc:
+        return f"a ZIP file that is not a readable Excel workbook ({exc})"
+    return ""
+
+
 # --------------------------------------------------------------------------- create
 
 
 def _stage_upload(job_id: int, index: int, upload: UploadedFile) -> str:
-    name = get_valid_filename(Path(upload.name).name) or "statement"
+    # Stored under a name of at most FILE_NAME_MAX_BYTES (a long multibyte
+    # name would not fit the file system); the job keeps the original.
+    name = storage_file_name(get_valid_filename(Path(upload.name).name) or "statement", settings.FILE_NAME_MAX_BYTES)
     return default_storage.save(f"{UPLOAD_DIR}/{job_id}/{index:04d}_{name}", upload)
 
 
@@ -121,7 +140,7 @@ def statement_import_job_create(
             results.append({"index": index, "file_name": path.name, "path": str(path.resolve()), "outcome": PENDING})
         else:
             stored = _stage_upload(job.pk, index, item)
-            results.append({"index": index, "file_name": Path(item.name).name, "storage_name": stored, "outcome": PENDING})
+            results.append({"index": index, "file_name": Path(item.name).name[:255], "storage_name": stored, "outcome": PENDING})
     job.results = results
     job.save(update_fields=["results", "updated_at"])
     if enqueue:
@@ -177,16 +196,34 @@ def statement_import_job_record_many(*, job_id: int, outcomes: Sequence[FileOutc
 # --------------------------------------------------------------------------- run
 
 
+def _attempts_used_up(job: StatementImport) -> str:
+    """The reason to fail ``job`` rather than run it again ('' while it has attempts left)."""
+    limit = settings.JOB_MAX_ATTEMPTS
+    if job.attempts < limit:
+        return ""
+    return attempts_used_up_note(
+        attempts=job.attempts, what="job", retry="Its pending files were not imported: run it again from the admin once the cause is fixed."
+    )
+
+
 def statement_import_job_start(*, job_id: int) -> StatementImport | None:
-    """Mark the job running; None when it has already finished."""
+    """Mark the job running and count the attempt; None when it has already
+    finished, or when it has used up its JOB_MAX_ATTEMPTS (it is then failed
+    with the reason: a file that kills its worker is not redelivered forever)."""
     with transaction.atomic():
         job = StatementImport.objects.select_for_update().get(pk=job_id)
         if job.status in _FINISHED:
             return None
-        job.status = ImportJobStatus.RUNNING
-        job.started_at = job.started_at or timezone.now()
-        job.save(update_fields=["status", "started_at", "updated_at"])
-    return job
+        reason = _attempts_used_up(job)
+        if not reason:
+            job.status = ImportJobStatus.RUNNING
+            job.started_at = job.started_at or timezone.now()
+            job.attempts += 1
+            job.save(update_fields=["status", "started_at", "attempts", "updated_at"])
+            return job
+    logger.warning("import job %s: %s", job_id, reason)
+    statement_import_job_finish(job_id=job_id, error=reason)
+    return None
 
 
 def statement_import_job_finish(*, job_id: int, error: str = "") -> StatementImport:
@@ -235,15 +272,26 @@ def statement_import_job_run(job_id: int) -> StatementImport:
 # --------------------------------------------------------------------------- requeue
 
 
-def statement_import_jobs_requeue(*, job_ids: list[int]) -> list[int]:
+def statement_import_jobs_requeue(*, job_ids: list[int], reset_attempts: bool = True) -> list[int]:
     """Queue jobs again that still have pending files (a worker died, the
-    broker lost the message); finished files are not imported twice."""
+    broker lost the message); finished files are not imported twice.
+
+    A person asking (the admin's "run again") gives the job a fresh set of
+    JOB_MAX_ATTEMPTS; the scheduled re-queue (``reset_attempts=False``) fails
+    a job that has used them up instead of queueing it again."""
     queued = []
     for job in StatementImport.objects.filter(pk__in=job_ids):
         if not pending_indexes(job):
             continue
-        if job.status != ImportJobStatus.QUEUED:
-            StatementImport.objects.filter(pk=job.pk).update(status=ImportJobStatus.QUEUED, finished_at=None, updated_at=timezone.now())
+        if not reset_attempts and (reason := _attempts_used_up(job)):
+            logger.warning("import job %s: %s", job.pk, reason)
+            statement_import_job_finish(job_id=job.pk, error=reason)
+            continue
+        changes = {"attempts": 0} if reset_attempts else {}
+        if job.status != ImportJobStatus.QUEUED or changes:
+            StatementImport.objects.filter(pk=job.pk).update(
+                status=ImportJobStatus.QUEUED, finished_at=None, updated_at=timezone.now(), **changes
+            )
         _enqueue_job(job.pk)
         queued.append(job.pk)
     return queued
@@ -251,12 +299,13 @@ def statement_import_jobs_requeue(*, job_ids: list[int]) -> list[int]:
 
 def statement_import_jobs_requeue_stalled(*, older_than_minutes: int = 15) -> list[int]:
     """Queue again the jobs left queued or running with no progress for a
-    while: their message was never sent (broker down) or their worker died."""
+    while: their message was never sent (broker down) or their worker died.
+    A job that used up its JOB_MAX_ATTEMPTS is failed with the reason instead."""
     stalled = stalled_job_ids(
         StatementImport.objects.all(), statuses=(ImportJobStatus.QUEUED, ImportJobStatus.RUNNING),
         older_than_minutes=older_than_minutes,
     )
-    return statement_import_jobs_requeue(job_ids=stalled)
+    return statement_import_jobs_requeue(job_ids=stalled, reset_attempts=False)
 
 
 # --------------------------------------------------------------------------- re-verify / reprocess

@@ -19,11 +19,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.bulk import bulk_insert
+from core.limits import FileLimits, storage_file_name
 from statements import engine
 from statements.choices import StatementStatus
 from statements.engine.errors import StatementError
@@ -76,13 +78,14 @@ def statement_import_file(
     statement with the reason and no transactions.
     """
     provider = (provider or "").strip().upper() or None
-    data = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else engine.read_bytes(path)
+    limits = statement_file_limits()
+    data = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else engine.read_bytes(path, max_bytes=limits.file_bytes)
     sha = hashlib.sha256(data).hexdigest()
     existing = statement_by_sha256(sha)
     if existing is not None and existing.status != StatementStatus.IMPORT_FAILED:
         return ImportResult(statement=existing, duplicate=True)
     try:
-        result = engine.check_bytes(data, provider=provider, acc_number=acc_number, password=password)
+        result = engine.check_bytes(data, provider=provider, acc_number=acc_number, password=password, limits=limits)
     except StatementError as exc:
         logger.info("statement %s could not be read: %s", file_name, exc)
         try:
@@ -115,7 +118,16 @@ def statement_check_file(*, path: str | Path, provider: str | None = None, acc_n
     """Parse and verify a file without touching the database (``--dry-run``,
     ``parse_statement``). Raises the engine's ``StatementError`` for a file
     that cannot be read."""
-    return engine.check_path(path, provider=(provider or "").strip().upper() or None, acc_number=acc_number, password=password)
+    limits = statement_file_limits()
+    return engine.check_bytes(
+        engine.read_bytes(path, max_bytes=limits.file_bytes), provider=(provider or "").strip().upper() or None,
+        acc_number=acc_number, password=password, limits=limits,
+    )
+
+
+def statement_file_limits() -> FileLimits:
+    """The reading limits the settings configure (``FILE_LIMIT_*``, ``MAX_UPLOAD_SIZE``)."""
+    return FileLimits.from_settings(settings)
 
 
 def _file_fields(statement: Statement, *, data: bytes, sha: str, file_name: str, run_id: str, import_job) -> None:
@@ -125,7 +137,7 @@ def _file_fields(statement: Statement, *, data: bytes, sha: str, file_name: str,
     statement.run_id = cut(run_id, 64)
     statement.import_job = import_job
     if not statement.file:
-        statement.file.save(statement.file_name, ContentFile(data), save=False)
+        statement.file.save(storage_file_name(statement.file_name, settings.FILE_NAME_MAX_BYTES), ContentFile(data), save=False)
 
 
 @transaction.atomic

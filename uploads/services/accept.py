@@ -12,18 +12,23 @@ package, never the other way round.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
-from core.jobs import not_queued_note, stalled_job_ids
+from core.jobs import attempts_used_up_note, not_queued_note, stalled_job_ids
+from core.limits import storage_file_name
 from core.tasks import enqueue_task
 from uploads.choices import UploadStatus
 from uploads.models import FileUpload
-from uploads.readers import LoanBookError, LoanBookReader, open_loan_book
+from uploads.readers import LoanBookError, LoanBookShape, sniff_loan_book
+
+logger = logging.getLogger(__name__)
 
 PROCESS_TASK = "uploads.tasks.process_upload"
 FINAL_STATUSES = (UploadStatus.COMPLETED, UploadStatus.COMPLETED_WITH_ERRORS)
@@ -63,8 +68,13 @@ def _file_size(fileobj: BinaryIO) -> int:
     return size
 
 
-def file_upload_check(*, fileobj: BinaryIO, filename: str, content_type: str | None = None, size: int | None = None) -> LoanBookReader:
-    """Refuse what cannot be a loan book before anything is stored; return its reader."""
+def file_upload_check(*, fileobj: BinaryIO, filename: str, content_type: str | None = None, size: int | None = None) -> LoanBookShape:
+    """Refuse what cannot be a loan book before anything is stored; return its shape.
+
+    Reads only the file's first bytes (``readers.sniff_loan_book``: the
+    header, an XLSX's directory checked against the file limits); the worker
+    parses the rest and fails the upload, naming the limit, past one.
+    """
     base = os.path.basename(filename or "")
     ext = os.path.splitext(base)[1].lower()
     if ext not in ALLOWED_EXTENSIONS:
@@ -79,11 +89,9 @@ def file_upload_check(*, fileobj: BinaryIO, filename: str, content_type: str | N
     if size == 0:
         raise UploadRejected(f"{base!r} is empty")
     try:
-        reader = open_loan_book(fileobj, base)
-        reader.read_header()
+        return sniff_loan_book(fileobj, base)
     except LoanBookError as exc:
         raise UploadRejected(f"{base!r}: {exc}") from None
-    return reader
 
 
 def _enqueue_processing(upload_id: int) -> None:
@@ -133,7 +141,10 @@ def file_upload_create(
     )
     if store:
         fileobj.seek(0)
-        upload.file.save(upload.filename, File(fileobj, name=upload.filename), save=False)
+        # Stored under a name of at most FILE_NAME_MAX_BYTES (a long multibyte
+        # name would not fit the file system); ``filename`` keeps the original.
+        stored_name = storage_file_name(upload.filename, settings.FILE_NAME_MAX_BYTES)
+        upload.file.save(stored_name, File(fileobj, name=stored_name), save=False)
     upload.save()
     if enqueue:
         _enqueue_processing(upload.pk)
@@ -141,8 +152,12 @@ def file_upload_create(
 
 
 @transaction.atomic
-def file_upload_resume(*, upload_id: int) -> FileUpload:
-    """Queue an interrupted, stalled or failed upload again; it continues after its last committed chunk."""
+def file_upload_resume(*, upload_id: int, reset_attempts: bool = True) -> FileUpload:
+    """Queue an interrupted, stalled or failed upload again; it continues after its last committed chunk.
+
+    A person asking (the admin's "resume") gives it a fresh set of
+    JOB_MAX_ATTEMPTS; the scheduled resume (``reset_attempts=False``) queues
+    only an upload that has attempts left."""
     upload = FileUpload.objects.select_for_update().get(pk=upload_id)
     if upload.status in FINAL_STATUSES:
         raise UploadRejected(f"upload #{upload.pk} is already {upload.get_status_display().lower()}")
@@ -159,11 +174,22 @@ def file_upload_resume_stalled(*, older_than_minutes: int = 15) -> list[int]:
     visibility timeout (an hour); this gets the import going sooner. A
     processor that is in fact still alive is harmless: chunks are claimed
     under a row lock on the upload, so no line is imported twice.
+    if reset_attempts and upload.attempts:
+        upload.attempts = 0
+        upload.save(update_fields=["attempts", "updated_at"])
     """
     ids = stalled_job_ids(
         FileUpload.objects.exclude(file=""), statuses=(UploadStatus.PROCESSING, UploadStatus.PENDING),
         older_than_minutes=older_than_minutes,
     )
     for upload_id in ids:
-        file_upload_resume(upload_id=upload_id)
-    return ids
+        # One that used up JOB_MAX_ATTEMPTS is failed with the reason, never queued again.
+        used_up = FileUpload.objects.filter(pk=upload_id, attempts__gte=settings.JOB_MAX_ATTEMPTS)
+        note = attempts_used_up_note(attempts=settings.JOB_MAX_ATTEMPTS, what="import", retry="Resume it from the admin once the cause is fixed.")
+        if used_up.update(status=UploadStatus.FAILED, processing_errors=note, updated_at=timezone.now()):
+            logger.warning("upload %s: %s", upload_id, note)
+            continue
+        file_upload_resume(upload_id=upload_id, reset_attempts=False)
+        resumed.append(upload_id)
+    return resumed
+    resumed = []

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core import bulk
+from core.jobs import attempts_used_up_note
 from customers.models import Customer
 from debts.models import Debt
 from uploads.choices import MatchMethod, RowStatus, UploadStatus
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 SUCCESS_STATUSES = (RowStatus.MATCHED, RowStatus.CREATED, RowStatus.UPDATED)
 CHUNK_ATTEMPTS = 4
+RESUME_HINT = "Resume it from the admin once the cause is fixed."
 _MYSQL_RETRYABLE = {1205, 1213}  # lock wait timeout, deadlock
 _DEBT_LOAD_FIELDS = ("id", "customer_id", "loan_id", *DEBT_UPDATE_FIELDS)
 _CUSTOMER_LOAD_FIELDS = (
@@ -98,6 +100,8 @@ def file_upload_process(
         return upload
     handle = source if source is not None else upload.file.open("rb")
     try:
+    if not _count_attempt(upload_id):
+        return FileUpload.objects.get(pk=upload_id)
         reader = open_loan_book(handle, upload.filename)
         _start(upload, reader)
         if progress:
@@ -119,6 +123,17 @@ def file_upload_process(
 
 def _start(upload: FileUpload, reader: LoanBookReader) -> None:
     """Mark the upload processing; on its first run, count its records and note the file's shape."""
+def _count_attempt(upload_id: int) -> bool:
+    """Count this run as an attempt; False, with the upload failed and the
+    reason written, once it has used up JOB_MAX_ATTEMPTS (a file that kills
+    its worker is not redelivered forever)."""
+    limit = settings.JOB_MAX_ATTEMPTS
+    if FileUpload.objects.filter(pk=upload_id, attempts__lt=limit).update(attempts=F("attempts") + 1):
+        return True
+    _mark_failed(upload_id, attempts_used_up_note(attempts=limit, what="import", retry=RESUME_HINT))
+    return False
+
+
     if upload.started_at is None:
         reader.read_header()
         total = reader.count()

@@ -229,5 +229,8 @@ def test_an_unreadable_line_fails_the_whole_upload_before_anything_is_written(im
     path.write_text("name,phone,loan_id,amount\nA,0772123456,L1,1\nB,0772123457,L2," + "9" * 200_000 + "\n")
     upload = import_file(path)
     assert upload.status == UploadStatus.FAILED
-    assert upload.processing_errors.startswith("line 3: the CSV cannot be read (field larger than field limit")
+    # A cell past FILE_LIMIT_CELL_CHARS (32,767, Excel's own limit) is refused with the limit named.
+    assert upload.processing_errors == (
+        "the file is over a limit: line 3 has a cell longer than 32,767 characters (the most allowed is 32,767, set by FILE_LIMIT_CELL_CHARS)"
+    )
     assert not UploadRow.objects.exists() and not Debt.objects.exists()
