@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "uploads",
     "calls",
     "reports",
+    "workbench",
     "demo",
     # Last on purpose: its post_migrate handler builds the role groups and
     # needs every other app's permissions to exist already.
@@ -228,7 +229,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        # SearchFilter, and a phone however typed (a view's phone_search_fields).
+        "core.api.filters.PhoneSearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
@@ -310,6 +312,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 PHONE_DEFAULT_REGION = env.get_str("PHONE_DEFAULT_REGION", "UG").upper()
 DEFAULT_CURRENCY = env.get_str("DEFAULT_CURRENCY", "UGX")
 DELINQUENCY_DEFAULT_AFTER_DAYS = env.get_int("DELINQUENCY_DEFAULT_AFTER_DAYS", 90, minimum=1)
+# Four eyes: a settle (the forgiven part), write-off (the balance) or refund
+# (the payment) of more than this many UGX is a request another person with
+# debts.approve_request must approve before anything moves. 0 = every one.
+APPROVAL_THRESHOLD_UGX = env.get_int("APPROVAL_THRESHOLD_UGX", 1_000_000, minimum=0)
 
 STATEMENT_INBOX_DIR = env.get_str("STATEMENT_INBOX_DIR", str(BASE_DIR / "var" / "inbox"))
 # A file in the inbox is taken only once it has been unchanged this long, so

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("debts.api.urls")),
     path("", include("uploads.api.urls")),
     path("", include("calls.api.urls")),
+    path("", include("workbench.api.urls")),
 ]
 
 urlpatterns = [

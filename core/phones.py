@@ -129,3 +129,30 @@ def phone_search_q(text: str | None, *paths: str):
     for path in paths:
         condition |= Q(**{f"{path}__in": values})
     return condition
+
+
+def phone_search_condition(model, text: str | None, *paths: str):
+    """Like :func:`phone_search_q`, for rows of ``model``, with the phones of a
+    related row (``customer__primary_phone``) matched in a subquery on that
+    row's table: ``customer_id IN (SELECT id FROM customers WHERE
+    primary_phone IN (…) OR secondary_phone IN (…))``, so the database probes
+    the phone indexes first instead of joining every row to test its
+    customer's phone. ``None`` when ``text`` is not a phone."""
+    values = phone_search_values(text)
+    if not values or not paths:
+        return None
+    local, related = [], {}
+    for path in paths:
+        head, sep, rest = path.partition("__")
+        if sep:
+            related.setdefault(head, []).append(rest)
+        else:
+            local.append(path)
+    condition = Q()
+    for path in local:
+        condition |= Q(**{f"{path}__in": values})
+    for head, rests in related.items():
+        target = model._meta.get_field(head).related_model
+        inner = phone_search_condition(target, text, *rests)
+        condition |= Q(**{f"{head}__in": target._default_manager.filter(inner).values("pk")})
+    return condition

@@ -14,7 +14,8 @@ OPS_ADMIN = "Ops admin"
 COLLECTIONS_AGENT = "Collections agent"
 RISK_ANALYST = "Risk analyst"
 READ_ONLY = "Read-only"
-ROLE_NAMES = (OPS_ADMIN, COLLECTIONS_AGENT, RISK_ANALYST, READ_ONLY)
+TEAM_LEAD = "Team lead"
+ROLE_NAMES = (OPS_ADMIN, COLLECTIONS_AGENT, TEAM_LEAD, RISK_ANALYST, READ_ONLY)
 
 OUR_APPS = ("customers", "details", "statements", "debts", "uploads", "calls")
 ADMIN_EXTRA_APPS = ("django_celery_beat",)
@@ -51,14 +52,11 @@ def _reports() -> set[Permission]:
 
 def role_permissions() -> dict[str, set[Permission]]:
     everything_view = _perms(actions=["view"])
-    return {
-        # Runs the back office: every model, every action (settle, write off,
-        # refund and void payments included), and the schedules.
-        OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS) | _reports(),
-        # Works the queue: records payments, contacts and promises, calls
-        # customers, uploads loan books; cannot settle, write off, refund or
-        # void a payment.
-        COLLECTIONS_AGENT: everything_view
+    # Works the queue: records payments, contacts and promises, calls
+    # customers, uploads loan books; cannot settle, write off, refund or
+    # void a payment.
+    agent = (
+        everything_view
         | _perms(apps=("debts",), actions=["add", "change"], models=["payment", "communicationlog", "promisetopay"])
         # Calls: view, and place calls (``trigger_call``: the Call now
         # actions and POST /api/v1/calls/, which schedule through the
@@ -66,7 +64,18 @@ def role_permissions() -> dict[str, set[Permission]]:
         # telephony path only.
         | _perms(apps=("calls",), codenames=["trigger_call"])
         | _perms(apps=("uploads",), actions=["add"], models=["fileupload"])
-        | _perms(apps=("customers",), actions=["change"], models=["customer"]),
+        | _perms(apps=("customers",), actions=["change"], models=["customer"])
+    )
+    return {
+        # Runs the back office: every model, every action (settle, write off,
+        # refund and void payments included), and the schedules.
+        OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS) | _reports(),
+        COLLECTIONS_AGENT: agent,
+        # An agent who also leads a team: assigns debts (debts.assign_debt)
+        # and sees the team's and the whole book's work queue. Does not
+        # approve settle / write-off / refund requests: ops admins do
+        # (debts.approve_request), never the person who asked.
+        TEAM_LEAD: agent | _perms(apps=("debts",), codenames=["assign_debt"]),
         # Reads everything; imports and re-verifies statements, reads their
         # transactions, records review decisions beside the engine's verdict.
         RISK_ANALYST: everything_view

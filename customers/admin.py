@@ -11,6 +11,7 @@ from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import AuditedAdminMixin, PanelsAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin
+from core.admin_search import PhoneSearchAdminMixin
 from core.exports import PermissionedExportMixin, SafeModelResource
 from customers import (
     admin_relationship_managers,  # noqa: F401  (registers RelationshipManager)
@@ -46,13 +47,17 @@ class BankAccountInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(PanelsAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
+class CustomerAdmin(
+    PhoneSearchAdminMixin, PanelsAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin,
+    SimpleHistoryAdmin,
+):
     form = CustomerAdminForm
     resource_classes = [CustomerResource]
     inlines = [BankAccountInline]  # debts adds its own
     list_display = ("full_name", "primary_phone", "cust_id", "state", "account_status", "do_not_call", "last_contact_date", "created_at")
     list_filter = ("account_status", "do_not_call", "state", "employment_status", "country")
     search_fields = ("full_name", "primary_phone", "email", "cust_id", "business_name")
+    phone_search_fields = ("primary_phone", "secondary_phone")  # a phone however typed (core.admin_search)
     list_select_related = ("relationship_manager",)
     readonly_fields = (
         "fingerprint", "masked_ssn", "masked_national_id", "first_uploaded_at", "last_contact_date",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
@@ -20,14 +21,19 @@ from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import AuditedAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin, validation_messages
+from core.admin_search import PhoneSearchAdminMixin
 from core.exports import PermissionedExportMixin, SafeModelResource
+from core.money import format_ugx
 from debts import (
     admin_customer,  # noqa: F401  (adds the collections summary and the debts and contacts to the customer page)
     selectors,
     services,
 )
-from debts.choices import DebtStatus, PaymentStatus, PromiseStatus
-from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+from debts.choices import ApprovalStatus, DebtStatus, PaymentStatus, PromiseStatus
+from debts.models import ApprovalRequest, CommunicationLog, Debt, Disposition, Payment, PromiseToPay
+
+# A phone typed in any shape in a search box or a picker finds the customer's rows.
+_CUSTOMER_PHONES = ("customer__primary_phone", "customer__secondary_phone")
 
 
 def _copy_into(obj, saved) -> None:
@@ -52,6 +58,24 @@ def _run_each(modeladmin, request, queryset, label: str, call) -> None:
         modeladmin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
     for failure in failed:
         modeladmin.message_user(request, f"{label} refused — {failure}", messages.ERROR)
+
+
+def _run_each_or_request(modeladmin, request, queryset, label: str, call) -> None:
+    """``_run_each`` for the four-eyes doors: ``call`` answers ``(done,
+    approval_request)``; an action above APPROVAL_THRESHOLD_UGX is reported
+    as sent for approval, not as done."""
+    requested = []
+
+    def run(obj):
+        _done, approval = call(obj)
+        if approval is not None:
+            requested.append(f"{obj} (request #{approval.pk})")
+
+    _run_each(modeladmin, request, queryset, label, run)
+    if requested:
+        modeladmin.message_user(
+            request, f"{label}: above the approval threshold, sent for approval by another person — {', '.join(requested)}.", messages.WARNING
+        )
 
 
 def _intermediate(modeladmin, request, queryset, *, form, title: str, action: str, per_object=None):
@@ -87,6 +111,14 @@ class PaymentResource(SafeModelResource):
 
 # --------------------------------------------------------------------------
 # debts
+
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"), required=False,
+        help_text="Leave empty to unassign. Only open debts are assigned; each gets a history row.",
+    )
+    reason = forms.CharField(required=False, max_length=500)
 
 
 class ReasonForm(forms.Form):
@@ -146,18 +178,19 @@ MONEY_AND_STATE = (
 
 
 @admin.register(Debt)
-class DebtAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
+class DebtAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = DebtAdminForm
     resource_classes = [DebtResource]
     change_list_template = "debts/debt_change_list.html"
     list_display = ("loan_id", "customer", "debt_type", "original_amount", "current_balance", "status", "due_date", "days_past_due", "branch")
     list_filter = ("status", "debt_type", "cluster", "branch")
-    search_fields = ("loan_id", "reference_number", "customer__full_name", "customer__primary_phone")
+    search_fields = ("loan_id", "reference_number", "customer__full_name")
+    phone_search_fields = _CUSTOMER_PHONES
     list_select_related = ("customer",)
     autocomplete_fields = ("customer",)
     inlines = [PaymentInline, PromiseInline]
     date_hierarchy = "due_date"
-    actions = ["settle_debts", "write_off_debts", "move_to_collection"]  # calls adds "Call now"
+    actions = ["settle_debts", "write_off_debts", "move_to_collection", "assign_debts"]  # calls adds "Call now"
     history_list_display = ["status", "current_balance", "days_past_due"]
 
     def get_fieldsets(self, request, obj=None):
@@ -217,11 +250,11 @@ class DebtAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, P
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             def settle(debt):
-                services.debt_settle(
+                return services.settle_or_request(
                     debt_id=debt.pk, settled_amount=request.POST.get(f"amount_{debt.pk}", "").strip(),
-                    settled_by=request.user, reason=form.cleaned_data["reason"],
+                    user=request.user, reason=form.cleaned_data["reason"],
                 )
-            _run_each(self, request, queryset, "Settle", settle)
+            _run_each_or_request(self, request, queryset, "Settle", settle)
             return None
         return _intermediate(self, request, queryset, form=form, title="Settle debts for less", action="settle_debts", per_object=rows)
 
@@ -229,10 +262,31 @@ class DebtAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, P
     def write_off_debts(self, request, queryset):
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            _run_each(self, request, queryset, "Write off", lambda debt: services.debt_write_off(
-                debt_id=debt.pk, written_off_by=request.user, reason=form.cleaned_data["reason"]))
+            _run_each_or_request(self, request, queryset, "Write off", lambda debt: services.write_off_or_request(
+                debt_id=debt.pk, user=request.user, reason=form.cleaned_data["reason"]))
             return None
         return _intermediate(self, request, queryset.select_related("customer"), form=form, title="Write off debts", action="write_off_debts")
+
+    def has_assign_permission(self, request):
+        return request.user.has_perm("debts.assign_debt")
+
+    @admin.action(description="Assign selected debts to an agent…", permissions=["assign"])
+    def assign_debts(self, request, queryset):
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            try:
+                moved = services.debts_assign(
+                    debt_ids=list(queryset.values_list("pk", flat=True)), to_user=form.cleaned_data["agent"],
+                    assigned_by=request.user, reason=form.cleaned_data["reason"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                reason = "; ".join(validation_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"Assign refused — {reason}", messages.ERROR)
+                return None
+            agent = form.cleaned_data["agent"]
+            self.message_user(request, f"{moved} debt(s) {'assigned to ' + agent.get_username() if agent else 'unassigned'}.", messages.SUCCESS)
+            return None
+        return _intermediate(self, request, queryset.select_related("customer"), form=form, title="Assign debts", action="assign_debts")
 
     @admin.action(description="Move selected debts to collection", permissions=["change"])
     def move_to_collection(self, request, queryset):
@@ -291,12 +345,13 @@ class PaymentAdminForm(forms.ModelForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
+class PaymentAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = PaymentAdminForm
     resource_classes = [PaymentResource]
     list_display = ("id", "debt", "customer", "amount", "status", "payment_method", "payment_date", "transaction_id")
     list_filter = ("status", "payment_method")
     search_fields = ("transaction_id", "debt__loan_id", "customer__full_name")
+    phone_search_fields = _CUSTOMER_PHONES
     list_select_related = ("debt", "customer")
     autocomplete_fields = ("debt", "customer")
     date_hierarchy = "payment_date"
@@ -366,8 +421,8 @@ class PaymentAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin
     def refund_payments(self, request, queryset):
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            _run_each(self, request, queryset.select_related("debt"), "Refund", lambda p: services.payment_refund(
-                payment_id=p.pk, refunded_by=request.user, reason=form.cleaned_data["reason"]))
+            _run_each_or_request(self, request, queryset.select_related("debt"), "Refund", lambda p: services.refund_or_request(
+                payment_id=p.pk, user=request.user, reason=form.cleaned_data["reason"]))
             return None
         return _intermediate(self, request, queryset.select_related("debt"), form=form, title="Refund payments", action="refund_payments")
 
@@ -386,18 +441,24 @@ class PaymentAdmin(ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin
 
 LOG_FIELDS = (
     "customer", "debt", "call_session", "communication_type", "direction", "timestamp", "duration_seconds",
-    "contact_phone", "contact_email", "outcome", "notes", "agent_id", "agent_user",
+    "contact_phone", "contact_email", "disposition", "next_action_date", "notes", "agent_id", "agent_user",
 )
 
 
 @admin.register(CommunicationLog)
-class CommunicationLogAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ("timestamp", "customer", "communication_type", "direction", "outcome", "agent_id", "duration_seconds")
-    list_filter = ("communication_type", "direction", "outcome")
+class CommunicationLogAdmin(PhoneSearchAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ("timestamp", "customer", "communication_type", "direction", "disposition", "next_action_date", "agent_id", "duration_seconds")
+    list_filter = ("communication_type", "direction", "disposition")
     search_fields = ("customer__full_name", "contact_phone", "contact_email", "agent_id", "notes")
-    list_select_related = ("customer",)
+    phone_search_fields = _CUSTOMER_PHONES
+    list_select_related = ("customer", "disposition")
     autocomplete_fields = ("customer", "debt")
     raw_id_fields = ("call_session",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "disposition":
+            kwargs["queryset"] = Disposition.objects.filter(active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
     date_hierarchy = "timestamp"
     fields = LOG_FIELDS
 
@@ -416,16 +477,17 @@ class CommunicationLogAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 customer_id=obj.customer_id, debt_id=obj.debt_id, call_session_id=obj.call_session_id,
                 communication_type=obj.communication_type, direction=obj.direction, timestamp=obj.timestamp,
                 duration_seconds=obj.duration_seconds, contact_phone=obj.contact_phone, contact_email=obj.contact_email,
-                outcome=obj.outcome, notes=obj.notes, agent_user=request.user,
+                disposition=obj.disposition, next_action_date=obj.next_action_date, notes=obj.notes, agent_user=request.user,
             )
         _copy_into(obj, saved)
 
 
 @admin.register(PromiseToPay)
-class PromiseToPayAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class PromiseToPayAdmin(PhoneSearchAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("customer", "debt", "amount", "promised_date", "status", "amount_paid", "evaluated_at")
     list_filter = ("status",)
     search_fields = ("customer__full_name", "debt__loan_id")
+    phone_search_fields = _CUSTOMER_PHONES
     list_select_related = ("customer", "debt")
     autocomplete_fields = ("debt",)
     raw_id_fields = ("communication_log",)
@@ -455,3 +517,80 @@ class PromiseToPayAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 communication_log_id=obj.communication_log_id, created_by=request.user, notes=obj.notes,
             )
         _copy_into(obj, saved)
+
+
+# --------------------------------------------------------------------------
+# dispositions and four-eyes approvals
+
+
+@admin.register(Disposition)
+class DispositionAdmin(admin.ModelAdmin):
+    # Reference data ops manage: what came of a contact. A disposition in use
+    # cannot be deleted (the logs protect it); deactivate it instead.
+    list_display = ("label", "code", "active", "is_right_party_contact", "needs_next_action", "sort_order")
+    list_editable = ("active", "sort_order")
+    list_filter = ("active", "is_right_party_contact", "needs_next_action")
+    search_fields = ("code", "label")
+    ordering = ("sort_order", "label")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is what logs, filters and the API name: fixed once made.
+        return ("code",) if obj else ()
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                           help_text="Required to reject; kept on the request and in its history.")
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(SimpleHistoryAdmin):
+    list_display = ("id", "kind", "debt", "payment", "amount_display", "status", "requested_by", "created_at", "decided_by", "decided_at")
+    list_filter = ("status", "kind")
+    search_fields = ("debt__loan_id", "debt__customer__full_name", "reason")
+    list_select_related = ("debt", "payment", "requested_by", "decided_by")
+    readonly_fields = (
+        "kind", "debt", "payment", "amount", "settled_amount", "reason", "status", "requested_by", "decided_by", "decided_at", "note",
+        "created_at", "updated_at",
+    )
+    actions = ["approve_requests", "reject_requests"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return format_ugx(obj.amount, obj.debt.currency)
+
+    # Requests are made at the settle, write-off and refund doors and decided
+    # by the actions below: never added, edited or deleted by hand.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("debts.approve_request")
+
+    def _decide(self, request, queryset, *, action: str, label: str, call):
+        form = DecisionForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            _run_each(self, request, queryset, label, lambda req: call(req, form.cleaned_data["note"]))
+            return None
+        return _intermediate(self, request, queryset, form=form, title=f"{label} requests", action=action)
+
+    @admin.action(description="Approve and carry out selected requests…", permissions=["approve"])
+    def approve_requests(self, request, queryset):
+        def approve(req, note):
+            done = services.approval_approve(request_id=req.pk, decided_by=request.user, note=note)
+            if done.status != ApprovalStatus.APPROVED:
+                # Not raised: the request's FAILED state and note must stay.
+                self.message_user(request, f"Request #{done.pk} approved but refused when carried out: {done.note}", messages.ERROR)
+        return self._decide(request, queryset, action="approve_requests", label="Approve", call=approve)
+
+    @admin.action(description="Reject selected requests…", permissions=["approve"])
+    def reject_requests(self, request, queryset):
+        return self._decide(request, queryset, action="reject_requests", label="Reject",
+                            call=lambda req, note: services.approval_reject(request_id=req.pk, decided_by=request.user, note=note))

@@ -16,6 +16,7 @@ class CustomerViewSet(CreateReadUpdateViewSet):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
     search_fields = ["full_name", "primary_phone", "email", "cust_id"]
+    phone_search_fields = ["primary_phone", "secondary_phone"]  # core.api.filters.PhoneSearchFilter
     ordering_fields = ["full_name", "created_at", "last_contact_date", "id"]
 
 

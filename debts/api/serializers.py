@@ -5,18 +5,48 @@ parses and shapes.
 """
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from core.api.serializers import MaskedCharField, changed_fields
+from core.money import format_ugx
 from customers.models import Customer
 from debts import services
 from debts.choices import DebtStatus, PromiseStatus
-from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+from debts.models import ApprovalRequest, CommunicationLog, Debt, Disposition, Payment, PromiseToPay
+from debts.selectors import dpd_bucket_of
 
 
 def _user(serializer):
     request = serializer.context.get("request")
     return getattr(request, "user", None)
+
+
+class MoneyDisplayField(serializers.Field):
+    """``"UGX 1,250,000"`` beside a decimal field (``core.money.format_ugx``),
+    read-only: the amount itself stays a decimal string in its own field.
+    Null when the amount is null."""
+
+    def __init__(self, source_field: str, currency_field: str | None = "currency", **kwargs):
+        kwargs.update(source="*", read_only=True)
+        self.source_field, self.currency_field = source_field, currency_field
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance):
+        value = getattr(instance, self.source_field, None)
+        if value is None:
+            return None
+        currency = getattr(instance, self.currency_field, None) if self.currency_field else None
+        return format_ugx(value, currency)
+
+
+class MoneyDisplayFieldSchema(OpenApiSerializerFieldExtension):
+    """The display fields are strings (or null) in the OpenAPI schema."""
+
+    target_class = MoneyDisplayField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "nullable": True, "readOnly": True, "example": "UGX 1,250,000"}
 
 
 class DebtSerializer(serializers.ModelSerializer):
@@ -28,14 +58,23 @@ class DebtSerializer(serializers.ModelSerializer):
     # Loan-book names (seeds 001/003), read-only aliases.
     principal_amount = serializers.DecimalField(source="original_amount", max_digits=16, decimal_places=2, read_only=True)
     outstanding_amount = serializers.DecimalField(source="current_balance", max_digits=16, decimal_places=2, read_only=True)
+    # How a person reads the amounts ("UGX 1,250,000"); the decimals above stay strings.
+    original_amount_display = MoneyDisplayField("original_amount")
+    current_balance_display = MoneyDisplayField("current_balance")
+    due_amount_display = MoneyDisplayField("due_amount")
+    settled_amount_display = MoneyDisplayField("settled_amount")
 
     class Meta:
         model = Debt
         exclude = ["account_number_hash", "source_upload"]
         read_only_fields = [
             "status", "days_past_due", "last_payment_date", "last_payment_amount", "settled_amount", "closed_at",
-            "closed_by", "closed_reason", "created_at", "updated_at",
+            "closed_by", "closed_reason", "created_at", "updated_at", "assigned_to", "next_action_date",
         ]
+        extra_kwargs = {
+            "assigned_to": {"help_text": "The agent who works it; set through POST /api/v1/debts/assign/"},
+            "next_action_date": {"help_text": "Back in the work queue on this day (the latest contact's next action)"},
+        }
 
     def create(self, validated_data):
         customer = validated_data.pop("customer")
@@ -75,11 +114,12 @@ class PaymentSerializer(serializers.ModelSerializer):
     # Uniqueness is the service's business: replaying a transaction_id
     # answers the payment already recorded (idempotent), not a 400.
     transaction_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    amount_display = MoneyDisplayField("amount", currency_field=None)
 
     class Meta:
         model = Payment
         fields = [
-            "id", "customer", "debt", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes",
+            "id", "customer", "debt", "amount", "amount_display", "payment_date", "payment_method", "transaction_id", "status", "notes",
             "completed_at", "refunded_at", "refund_reason", "refunded_by", "voided_at", "void_reason", "voided_by",
             "failure_reason", "recorded_by", "created_at", "updated_at",
         ]
@@ -134,15 +174,29 @@ class CommunicationLogSerializer(serializers.ModelSerializer):
         model = CommunicationLog
         fields = [
             "id", "customer", "debt", "call_session", "communication_type", "direction", "duration_seconds",
-            "contact_phone", "contact_email", "outcome", "notes", "timestamp", "agent_id", "agent_user", "created_at", "updated_at",
+            "contact_phone", "contact_email", "disposition", "outcome", "next_action_date", "notes", "timestamp",
+            "agent_id", "agent_user", "created_at", "updated_at",
         ]
         read_only_fields = ["agent_user", "created_at", "updated_at"]
+        extra_kwargs = {
+            "outcome": {"help_text": "The disposition's code (seed name); give disposition or outcome, a code from /api/v1/dispositions/"},
+            "next_action_date": {"help_text": "Back in the work queue on this day (required by some dispositions)"},
+        }
+
+    disposition = serializers.SlugRelatedField(
+        slug_field="code", queryset=Disposition.objects.all(), required=False, allow_null=True,
+        help_text="What came of the contact: a code from /api/v1/dispositions/",
+    )
 
     def create(self, validated_data):
         ids = {
             f"{name}_id": getattr(validated_data.pop(name, None), "pk", None) for name in ("customer", "debt", "call_session")
         }
         return services.communication_log_create(agent_user=_user(self), **ids, **validated_data)
+
+    def validate_outcome(self, value):
+        # Free text is refused here as in the service: a code or label of the list.
+        return services.resolve_disposition(value, field="outcome").code if value else ""
 
     def update(self, instance, validated_data):
         return services.communication_log_update(log_id=instance.pk, data=changed_fields(instance, validated_data))
@@ -154,10 +208,14 @@ class PromiseToPaySerializer(serializers.ModelSerializer):
         help_text="Set by the delinquency run (KEPT/BROKEN); an agent may only cancel a pending promise",
     )
 
+    amount_display = MoneyDisplayField("amount", currency_field=None)
+    amount_paid_display = MoneyDisplayField("amount_paid", currency_field=None)
+
     class Meta:
         model = PromiseToPay
         fields = [
-            "id", "customer", "debt", "communication_log", "amount", "promised_date", "status", "amount_paid",
+            "id", "customer", "debt", "communication_log", "amount", "amount_display", "promised_date", "status", "amount_paid",
+            "amount_paid_display",
             "evaluated_at", "created_by", "notes", "created_at", "updated_at",
         ]
         read_only_fields = ["customer", "amount_paid", "evaluated_at", "created_by", "created_at", "updated_at"]
@@ -228,3 +286,78 @@ class CustomerSummarySerializer(serializers.Serializer):
     last_payment = LastPaymentSerializer(allow_null=True)
     last_contact_date = serializers.DateTimeField(allow_null=True)
     last_contact = LastContactSerializer(allow_null=True)
+
+
+# --------------------------------------------------------------------------
+# The workbench: dispositions, the work queue, assignment, approvals
+
+
+class DispositionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Disposition
+        fields = ["id", "code", "label", "active", "is_right_party_contact", "needs_next_action", "sort_order"]
+
+
+class WorkQueueRowSerializer(serializers.ModelSerializer):
+    """One debt in the work queue, with why it is where it is."""
+
+    customer_name = serializers.CharField(source="customer.full_name", read_only=True)
+    customer_phone = serializers.CharField(source="customer.primary_phone", read_only=True)
+    customer_timezone = serializers.CharField(source="customer.timezone", read_only=True)
+    assigned_to_username = serializers.CharField(source="assigned_to.username", read_only=True, allow_null=True, default=None)
+    dpd_bucket = serializers.SerializerMethodField()
+    promise_today = serializers.BooleanField(read_only=True, help_text="A pending promise due today or earlier, or one broken today")
+    callable_now = serializers.BooleanField(read_only=True, help_text="Inside calling hours in the customer's zone")
+    amount_overdue = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    last_contact_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="The customer's last contact, local time")
+    current_balance_display = MoneyDisplayField("current_balance")
+    amount_overdue_display = MoneyDisplayField("amount_overdue")
+
+    class Meta:
+        model = Debt
+        fields = [
+            "id", "loan_id", "customer", "customer_name", "customer_phone", "customer_timezone", "status", "days_past_due",
+            "dpd_bucket", "amount_overdue", "amount_overdue_display", "current_balance", "current_balance_display", "currency",
+            "due_date", "promise_today", "callable_now", "last_contact_at", "next_action_date", "branch", "employee_id",
+            "employee_name", "assigned_to", "assigned_to_username",
+        ]
+        read_only_fields = fields
+
+    def get_dpd_bucket(self, debt) -> str:
+        return dpd_bucket_of(debt.days_past_due)
+
+
+class DebtAssignSerializer(serializers.Serializer):
+    assigned_to = serializers.IntegerField(allow_null=True, help_text="The agent's user id; null unassigns")
+    debt_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=10_000)
+    branch = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    employee = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Loan-book employee id or name")
+    upload = serializers.IntegerField(required=False, min_value=1, help_text="A loan-book upload id: its debts")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ApprovalRequestSerializer(serializers.ModelSerializer):
+    amount_display = MoneyDisplayField("amount", currency_field=None)
+    requested_by_username = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by_username = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id", "kind", "debt", "payment", "amount", "amount_display", "settled_amount", "reason", "status",
+            "requested_by", "requested_by_username", "decided_by", "decided_by_username", "decided_at", "note",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ApprovalCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["settle", "write_off", "refund"])
+    debt = serializers.IntegerField(required=False, min_value=1, help_text="settle and write_off")
+    payment = serializers.IntegerField(required=False, min_value=1, help_text="refund")
+    settled_amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, help_text="settle")
+    reason = serializers.CharField()
+
+
+class ApprovalDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, help_text="Required to reject")

@@ -18,6 +18,7 @@ from customers.models import Customer
 from debts import selectors, services
 from debts.api.serializers import (
     AgingReportSerializer,
+    ApprovalRequestSerializer,
     CommunicationLogSerializer,
     CustomerSummarySerializer,
     DebtSerializer,
@@ -32,6 +33,15 @@ from debts.api.serializers import (
 )
 from debts.filters import CommunicationLogFilterSet, DebtFilterSet, PaymentFilterSet, PromiseToPayFilterSet
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+
+
+def _done_or_requested(request, result, serializer_class):
+    """200 with the record when the action ran; 202 with the approval request
+    when it was above APPROVAL_THRESHOLD_UGX and now waits for another person."""
+    done, approval = result
+    if approval is not None:
+        return Response(ApprovalRequestSerializer(approval, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+    return Response(serializer_class(done, context={"request": request}).data)
 
 
 def _run_action(view, request, serializer_class, required: str, call):
@@ -51,23 +61,26 @@ class DebtViewSet(CreateReadUpdateViewSet):
     serializer_class = DebtSerializer
     filterset_class = DebtFilterSet
     search_fields = ["loan_id", "reference_number", "customer__full_name"]
+    phone_search_fields = ["customer__primary_phone", "customer__secondary_phone"]  # core.api.filters.PhoneSearchFilter
     ordering_fields = ["created_at", "due_date", "current_balance", "days_past_due", "id"]
 
-    @extend_schema(request=DebtSettleSerializer, responses=DebtSerializer, summary="Settle for less (needs debts.settle_debt)")
+    @extend_schema(request=DebtSettleSerializer, responses={200: DebtSerializer, 202: ApprovalRequestSerializer},
+                   summary="Settle for less (needs debts.settle_debt; above APPROVAL_THRESHOLD_UGX forgiven: 202 and an approval request)")
     @action(detail=True, methods=["post"])
     def settle(self, request, pk=None):
         debt = self.get_object()
-        result = _run_action(self, request, DebtSettleSerializer, "debts.settle_debt", lambda data: services.debt_settle(
-            debt_id=debt.pk, settled_by=request.user, **data))
-        return Response(DebtSerializer(result, context={"request": request}).data)
+        result = _run_action(self, request, DebtSettleSerializer, "debts.settle_debt", lambda data: services.settle_or_request(
+            debt_id=debt.pk, user=request.user, **data))
+        return _done_or_requested(request, result, DebtSerializer)
 
-    @extend_schema(request=DebtWriteOffSerializer, responses=DebtSerializer, summary="Write off (needs debts.write_off_debt)")
+    @extend_schema(request=DebtWriteOffSerializer, responses={200: DebtSerializer, 202: ApprovalRequestSerializer},
+                   summary="Write off (needs debts.write_off_debt; a balance above APPROVAL_THRESHOLD_UGX: 202 and an approval request)")
     @action(detail=True, methods=["post"], url_path="write-off")
     def write_off(self, request, pk=None):
         debt = self.get_object()
-        result = _run_action(self, request, DebtWriteOffSerializer, "debts.write_off_debt", lambda data: services.debt_write_off(
-            debt_id=debt.pk, written_off_by=request.user, **data))
-        return Response(DebtSerializer(result, context={"request": request}).data)
+        result = _run_action(self, request, DebtWriteOffSerializer, "debts.write_off_debt", lambda data: services.write_off_or_request(
+            debt_id=debt.pk, user=request.user, **data))
+        return _done_or_requested(request, result, DebtSerializer)
 
     @extend_schema(request=DebtStatusChangeSerializer, responses=DebtSerializer, summary="Move between active, in collection and defaulted")
     @action(detail=True, methods=["post"], url_path="change-status")
@@ -82,7 +95,8 @@ class PaymentViewSet(CreateReadUpdateViewSet):
     queryset = Payment.objects.all()
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilterSet
-    search_fields = ["transaction_id", "notes"]
+    search_fields = ["transaction_id", "notes", "debt__loan_id", "customer__full_name"]
+    phone_search_fields = ["customer__primary_phone", "customer__secondary_phone"]
     ordering_fields = ["payment_date", "amount", "id"]
 
     def create(self, request, *args, **kwargs):
@@ -101,13 +115,14 @@ class PaymentViewSet(CreateReadUpdateViewSet):
             payment_id=payment.pk, completed_by=request.user))
         return Response(PaymentSerializer(result, context={"request": request}).data)
 
-    @extend_schema(request=PaymentRefundSerializer, responses=PaymentSerializer, summary="Refund a completed payment (needs debts.refund_payment; idempotent)")
+    @extend_schema(request=PaymentRefundSerializer, responses={200: PaymentSerializer, 202: ApprovalRequestSerializer},
+                   summary="Refund a completed payment (needs debts.refund_payment; idempotent; above APPROVAL_THRESHOLD_UGX: 202 and an approval request)")
     @action(detail=True, methods=["post"])
     def refund(self, request, pk=None):
         payment = self.get_object()
-        result = _run_action(self, request, PaymentRefundSerializer, "debts.refund_payment", lambda data: services.payment_refund(
-            payment_id=payment.pk, refunded_by=request.user, **data))
-        return Response(PaymentSerializer(result, context={"request": request}).data)
+        result = _run_action(self, request, PaymentRefundSerializer, "debts.refund_payment", lambda data: services.refund_or_request(
+            payment_id=payment.pk, user=request.user, **data))
+        return _done_or_requested(request, result, PaymentSerializer)
 
     @extend_schema(request=PaymentVoidSerializer, responses=PaymentSerializer, summary="Void a pending payment (needs debts.void_payment; idempotent)")
     @action(detail=True, methods=["post"])
@@ -130,7 +145,8 @@ class CommunicationLogViewSet(CreateReadUpdateViewSet):
     queryset = CommunicationLog.objects.all()
     serializer_class = CommunicationLogSerializer
     filterset_class = CommunicationLogFilterSet
-    search_fields = ["notes", "agent_id", "contact_phone", "contact_email"]
+    search_fields = ["notes", "agent_id", "contact_phone", "contact_email", "customer__full_name"]
+    phone_search_fields = ["customer__primary_phone", "customer__secondary_phone"]
     ordering_fields = ["timestamp", "id"]
 
 
@@ -138,6 +154,8 @@ class PromiseToPayViewSet(CreateReadUpdateViewSet):
     queryset = PromiseToPay.objects.all()
     serializer_class = PromiseToPaySerializer
     filterset_class = PromiseToPayFilterSet
+    search_fields = ["debt__loan_id", "customer__full_name", "notes"]
+    phone_search_fields = ["customer__primary_phone", "customer__secondary_phone"]
     ordering_fields = ["promised_date", "amount", "id"]
 
 

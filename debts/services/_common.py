@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from debts import rules
-from debts.choices import DebtStatus
-from debts.models import Debt, Payment
+from debts.choices import ApprovalStatus, DebtStatus
+from debts.models import ApprovalRequest, Debt, Payment
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -111,3 +111,44 @@ def _status_after_balance_change(debt: Debt) -> str:
             default_after_days=settings.DELINQUENCY_DEFAULT_AFTER_DAYS,
         )
     )
+
+
+class ApprovalRequired(ValidationError):
+    """A settle, write-off or refund above ``APPROVAL_THRESHOLD_UGX`` asked for
+    without an approved request. Doors catch it and file an
+    ``ApprovalRequest`` instead (``debts.services.approvals``)."""
+
+    def __init__(self, *, kind: str, amount: Decimal, threshold: Decimal):
+        self.kind, self.amount, self.threshold = kind, amount, threshold
+        super().__init__({"approval": f"{amount:,.2f} is above the approval threshold of {threshold:,.0f}: "
+                                      f"another person with the approve permission must approve it."})
+
+
+def approval_threshold() -> Decimal:
+    return Decimal(settings.APPROVAL_THRESHOLD_UGX)
+
+
+def _check_four_eyes(*, kind: str, debt: Debt, amount: Decimal, actor, approval_request_id: int | None,
+                     payment: Payment | None = None) -> None:
+    """Let a settle / write-off / refund of ``amount`` at stake go ahead: at or
+    below the threshold always; above it only as the approved request
+    ``approval_request_id``, carried out by the person who approved it (not
+    the requester). Raises ApprovalRequired (above it, no request) or a
+    ValidationError (a request that does not fit)."""
+    if approval_request_id is None:
+        threshold = approval_threshold()
+        if amount > threshold:
+            raise ApprovalRequired(kind=kind, amount=amount, threshold=threshold)
+        return
+    request = ApprovalRequest.objects.filter(pk=approval_request_id).first()
+    fits = (
+        request is not None
+        and request.status == ApprovalStatus.APPROVED
+        and request.kind == kind
+        and request.debt_id == debt.pk
+        and request.payment_id == (payment.pk if payment is not None else None)
+        and request.decided_by_id == getattr(actor, "pk", None)
+        and request.requested_by_id != getattr(actor, "pk", None)
+    )
+    if not fits:
+        raise ValidationError({"approval": f"Approval request #{approval_request_id} does not approve this {kind.replace('_', ' ')}."})

@@ -5,10 +5,18 @@ Who made the contact is not the caller's to claim: when a person records a
 log (admin, API) ``agent_id`` is that person's username, and a different one
 is refused. Only a system path with no user (the telephony webhook, the demo
 seed) names itself in ``agent_id``. A log's call session is a call to the
-log's own customer."""
+log's own customer.
+
+What came of the contact is a disposition from the managed list
+(``debts.Disposition``): given as the disposition itself, its id or its code
+(``outcome=`` is read the same way, for the seed's name). The log keeps the
+code in ``outcome`` too. A disposition that ``needs_next_action`` requires a
+``next_action_date``; the date goes on the log and on its debt, which the
+work queue then leaves out until that day. Free text goes in ``notes``."""
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,9 +26,48 @@ from core.phones import try_normalize_phone
 from customers.models import Customer
 from customers.services import customer_record_contact
 from debts.choices import CommunicationDirection, CommunicationType
-from debts.models import CommunicationLog, Debt
+from debts.models import CommunicationLog, Debt, Disposition
 
-COMMUNICATION_LOG_EDITABLE = frozenset({"outcome", "notes", "duration_seconds", "contact_email", "debt"})
+COMMUNICATION_LOG_EDITABLE = frozenset({"outcome", "disposition", "next_action_date", "notes", "duration_seconds", "contact_email", "debt"})
+# How far ahead a next action may be set: a snooze, not a way to hide an account.
+MAX_NEXT_ACTION_DAYS = 90
+
+
+def resolve_disposition(value, *, field: str = "disposition") -> Disposition | None:
+    """The Disposition ``value`` names (the row, its id, or its code or label
+    in any case and spacing: "No answer", "no_answer"), ``None`` for blank.
+    Unknown or inactive ones are refused, naming the active codes."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Disposition):
+        found = value
+    elif isinstance(value, int):
+        found = Disposition.objects.filter(pk=value).first()
+    else:
+        key = re.sub(r"[^a-z0-9]+", "_", str(value).strip().lower()).strip("_")
+        found = Disposition.objects.filter(code=key).first() or Disposition.objects.filter(label__iexact=str(value).strip()).first()
+    if found is None or not found.active:
+        codes = ", ".join(Disposition.objects.filter(active=True).values_list("code", flat=True))
+        raise ValidationError({field: f"{value!r} is not a disposition in use; use one of: {codes}."})
+    return found
+
+
+def _check_next_action(disposition: Disposition | None, next_action_date: date | None, today: date) -> None:
+    if next_action_date is not None:
+        if next_action_date < today:
+            raise ValidationError({"next_action_date": f"{next_action_date} is in the past."})
+        if (next_action_date - today).days > MAX_NEXT_ACTION_DAYS:
+            raise ValidationError({"next_action_date": f"At most {MAX_NEXT_ACTION_DAYS} days ahead."})
+    elif disposition is not None and disposition.needs_next_action:
+        raise ValidationError({"next_action_date": f"“{disposition.label}” needs a next action date."})
+
+
+def _move_debt_next_action(debt_id: int | None, next_action_date: date | None) -> None:
+    # The latest contact decides: a new contact without a date puts the debt
+    # straight back in the queue. history is not written for it: the log is
+    # the record of why.
+    if debt_id is not None:
+        Debt.objects.filter(pk=debt_id).update(next_action_date=next_action_date)
 # Foreign keys full_clean would look up one query each: the customer and
 # debt are checked here, the call session and agent come from our own code.
 _FULL_CLEAN_EXCLUDE = ["customer", "debt", "call_session", "agent_user"]
@@ -101,6 +148,8 @@ def communication_log_create(
     contact_phone: str = "",
     contact_email: str = "",
     outcome: str = "",
+    disposition=None,
+    next_action_date: date | None = None,
     notes: str = "",
     agent_id: str = "",
     agent_user=None,
@@ -112,7 +161,13 @@ def communication_log_create(
     With an ``agent_user``, ``agent_id`` is that user's username (naming
     anyone else is refused); without one, it names the system that made the
     contact. The call session, if any, must be a call to ``customer_id``.
+    ``disposition`` (or ``outcome``, the same thing by its seed name) and
+    ``next_action_date`` as the module docstring says.
     """
+    if disposition not in (None, "") and outcome and resolve_disposition(outcome, field="outcome") != resolve_disposition(disposition):
+        raise ValidationError({"outcome": "Give the disposition once (disposition or outcome), not two different ones."})
+    chosen = resolve_disposition(disposition) if disposition not in (None, "") else resolve_disposition(outcome, field="outcome")
+    _check_next_action(chosen, next_action_date, timezone.localdate())
     _check_new_log(
         customer_id=customer_id, communication_type=communication_type, direction=direction,
         debt_id=debt_id, duration_seconds=duration_seconds,
@@ -138,7 +193,9 @@ def communication_log_create(
         duration_seconds=duration_seconds,
         contact_phone=contact_phone or "",
         contact_email=contact_email or "",
-        outcome=outcome or "",
+        outcome=chosen.code if chosen else "",
+        disposition=chosen,
+        next_action_date=next_action_date,
         notes=notes or "",
         agent_id=agent_id or "",
         agent_user=agent_user if getattr(agent_user, "pk", None) else None,
@@ -148,12 +205,15 @@ def communication_log_create(
     if saved is not log:
         return saved
     customer_record_contact(customer_id=customer_id, when=timestamp)
+    _move_debt_next_action(debt_id, next_action_date)
     return log
 
 
 @transaction.atomic
 def communication_log_update(*, log_id: int, data: dict) -> CommunicationLog:
-    """Correct a log's outcome or notes. When and with whom it happened stay as recorded."""
+    """Correct a log's disposition (``outcome`` is the same, by code), next
+    action date, notes, duration, email or debt. When and with whom it
+    happened stay as recorded."""
     refused = set(data) - COMMUNICATION_LOG_EDITABLE
     if refused:
         raise ValidationError({name: "Cannot be changed after the contact is logged." for name in sorted(refused)})
@@ -163,6 +223,15 @@ def communication_log_update(*, log_id: int, data: dict) -> CommunicationLog:
         debt_id = getattr(debt, "pk", debt)
         _check_debt_of_customer(debt_id, log.customer_id)
         log.debt_id = debt_id
+    if "disposition" in data or "outcome" in data:
+        value = data.pop("disposition", None)
+        chosen = resolve_disposition(value) if value not in (None, "") else resolve_disposition(data.get("outcome"), field="outcome")
+        data.pop("outcome", None)
+        log.disposition, log.outcome = chosen, chosen.code if chosen else ""
+    if "next_action_date" in data:
+        log.next_action_date = data.pop("next_action_date")
+        _check_next_action(log.disposition, log.next_action_date, timezone.localdate())
+        _move_debt_next_action(log.debt_id, log.next_action_date)
     for name, value in data.items():
         setattr(log, name, value)
     log.full_clean(exclude=_FULL_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)

@@ -19,6 +19,7 @@ from debts.choices import DebtStatus, PaymentStatus
 from debts.models import Debt, Payment
 from debts.rules import OPEN_STATUSES
 from debts.services._common import (
+    _check_four_eyes,
     _check_transition,
     _lock_debt,
     _money,
@@ -152,12 +153,14 @@ def _refuse_closing_with_pending_payments(debt: Debt, closing: str) -> None:
 
 
 @transaction.atomic
-def debt_settle(*, debt_id: int, settled_amount, settled_by, reason: str) -> Debt:
+def debt_settle(*, debt_id: int, settled_amount, settled_by, reason: str, approval_request_id: int | None = None) -> Debt:
     """Close a debt for less than its balance: record the agreed amount, who and why.
 
     The balance is left as it stood, so the books still show what was
     forgiven (``current_balance − settled_amount``); no payment is accepted
-    after this. Needs ``debts.settle_debt``.
+    after this. Needs ``debts.settle_debt``. When the forgiven part is above
+    ``APPROVAL_THRESHOLD_UGX`` it raises ``ApprovalRequired`` unless it runs
+    as the approved request ``approval_request_id`` (``approval_approve``).
     """
     _require_perm(settled_by, "debts.settle_debt", "settle debts")
     reason = _required_reason(reason, "Say why the debt is settled.")
@@ -173,6 +176,7 @@ def debt_settle(*, debt_id: int, settled_amount, settled_by, reason: str) -> Deb
             {"settled_amount": f"The settled amount {amount} is more than the balance {debt.current_balance}."}
         )
     _refuse_closing_with_pending_payments(debt, "settling it")
+    _check_four_eyes(kind="settle", debt=debt, amount=debt.current_balance - amount, actor=settled_by, approval_request_id=approval_request_id)
     debt.status = DebtStatus.SETTLED
     debt.settled_amount = amount
     debt.closed_at = timezone.now()
@@ -185,8 +189,11 @@ def debt_settle(*, debt_id: int, settled_amount, settled_by, reason: str) -> Deb
 
 
 @transaction.atomic
-def debt_write_off(*, debt_id: int, written_off_by, reason: str) -> Debt:
-    """Write a debt off: no more collection, balance kept as the loss. Needs ``debts.write_off_debt``."""
+def debt_write_off(*, debt_id: int, written_off_by, reason: str, approval_request_id: int | None = None) -> Debt:
+    """Write a debt off: no more collection, balance kept as the loss. Needs
+    ``debts.write_off_debt``. A balance above ``APPROVAL_THRESHOLD_UGX``
+    raises ``ApprovalRequired`` unless it runs as the approved request
+    ``approval_request_id``."""
     _require_perm(written_off_by, "debts.write_off_debt", "write off debts")
     reason = _required_reason(reason, "Say why the debt is written off.")
     debt = _lock_debt(debt_id)
@@ -194,6 +201,7 @@ def debt_write_off(*, debt_id: int, written_off_by, reason: str) -> Debt:
         raise ValidationError({"status": "This debt is already written off."})
     _check_transition(debt, DebtStatus.WRITTEN_OFF)
     _refuse_closing_with_pending_payments(debt, "writing it off")
+    _check_four_eyes(kind="write_off", debt=debt, amount=debt.current_balance, actor=written_off_by, approval_request_id=approval_request_id)
     debt.status = DebtStatus.WRITTEN_OFF
     debt.closed_at = timezone.now()
     debt.closed_by = written_off_by

@@ -38,6 +38,7 @@ from debts.choices import DebtStatus, PaymentStatus
 from debts.models import Debt, Payment
 from debts.rules import FINAL_STATUSES
 from debts.services._common import (
+    _check_four_eyes,
     _check_transition,
     _local_date,
     _lock_debt,
@@ -246,14 +247,16 @@ def _last_kept_payment(debt: Debt) -> tuple:
 
 
 @transaction.atomic
-def payment_refund(*, payment_id: int, refunded_by, reason: str) -> Payment:
+def payment_refund(*, payment_id: int, refunded_by, reason: str, approval_request_id: int | None = None) -> Payment:
     """Refund a COMPLETED payment: its amount goes back on the balance and a
     paid-off debt reopens. Refunding twice changes nothing.
 
     Needs ``debts.refund_payment`` and a reason (kept on the payment and as
     the history rows' change reason). A settled or written-off debt is
     closed for good; refunding onto it is refused (reversing the settlement
-    first would be a separate decision).
+    first would be a separate decision). A payment above
+    ``APPROVAL_THRESHOLD_UGX`` raises ``ApprovalRequired`` unless the refund
+    runs as the approved request ``approval_request_id``.
     """
     _require_perm(refunded_by, "debts.refund_payment", "refund payments")
     reason = _required_reason(reason, "Say why the payment is refunded.")
@@ -264,6 +267,7 @@ def payment_refund(*, payment_id: int, refunded_by, reason: str) -> Payment:
         raise ValidationError({"status": f"Payment #{payment.pk} is {payment.get_status_display().lower()}; only a completed payment can be refunded."})
     if debt.status in FINAL_STATUSES:
         raise ValidationError({"debt": f"Debt #{debt.pk} is {debt.get_status_display().lower()}; its payments can no longer be refunded."})
+    _check_four_eyes(kind="refund", debt=debt, payment=payment, amount=payment.amount, actor=refunded_by, approval_request_id=approval_request_id)
     fields = ["current_balance", "last_payment_date", "last_payment_amount", "updated_at"]
     debt.current_balance = debt.current_balance + payment.amount
     _move_status_after_balance_change(debt, fields)

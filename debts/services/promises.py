@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from debts.choices import PaymentStatus, PromiseStatus
@@ -107,4 +107,9 @@ def promises_evaluate(*, today: date | None = None) -> tuple[int, int]:
 
 
 def _end_of_local_day(date_expr, utc_offset: timedelta):
-    return ExpressionWrapper(date_expr + Value(timedelta(days=1) - utc_offset), output_field=DateTimeField())
+    # The date is made a datetime (midnight) before the hours are added: on
+    # SQLite, a date plus an interval stays a date ("2026-12-01" + 21 h is
+    # "2026-12-01"), so a payment made on the promised day compared after
+    # that string and the promise was judged BROKEN; MySQL promotes the date
+    # itself. The Cast makes both databases add to a datetime.
+    return ExpressionWrapper(Cast(date_expr, DateTimeField()) + Value(timedelta(days=1) - utc_offset), output_field=DateTimeField())
