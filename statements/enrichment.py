@@ -23,6 +23,7 @@ from details.linking import customers_link_many
 from details.models import CustomerDetails
 from details.services import get_or_fetch_many
 from statements.models import Statement
+from statements.risk import statement_account_check, statements_account_check_many
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,9 @@ def statement_enrich(*, statement):
     if _apply(statement, details, timezone.now()) and statement.pk:
         statement.updated_at = timezone.now()
         statement.save(update_fields=ENRICHED_FIELDS)
+    if statement.pk and details is not None:
+        # The request's account against the file's (a risk reason).
+        statement_account_check(statement=statement)
     return statement
 
 
@@ -160,7 +164,7 @@ def statements_enrich_many(
         with transaction.atomic():
             details = _resolve([r for _, r in with_run_id], summary)
             statements = Statement.objects.filter(pk__in=[pk for pk, _ in with_run_id]).only(
-                "pk", "run_id", "customer_details", "customer", "cust_id", "rm_name", "enriched_at", "updated_at"
+                "pk", "run_id", "acc_number", "status", "customer_details", "customer", "cust_id", "rm_name", "enriched_at", "updated_at"
             )
             now = timezone.now()
             changed = []
@@ -173,6 +177,9 @@ def statements_enrich_many(
             if changed:
                 _statements_update(changed)
             summary.changed += len(changed)
+            # The request's account against the file's (a risk reason), for
+            # the statements whose verdict on it moves.
+            statements_account_check_many(pairs=[(s, details.get(s.run_id.strip())) for s in changed])
         if progress:
             progress(len(batch))
     return summary

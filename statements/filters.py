@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Q
 
 from statements.choices import BalanceMatch, Provider, StatementFormat, StatementStatus, TamperingLevel, VerificationStatus
+from statements.engine.forensics.codes import FLAG_THRESHOLD
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
 
 
@@ -43,6 +44,10 @@ class StatementFilterSet(django_filters.FilterSet):
         field_name="summary__tampering_level", choices=TamperingLevel.choices, label="Tampering level (repeat for several)"
     )
     balance_match = django_filters.ChoiceFilter(field_name="summary__balance_match", choices=BalanceMatch.choices)
+    risk_score__gte = django_filters.NumberFilter(field_name="summary__risk_score", lookup_expr="gte", label="Risk score at least (0-100)")
+    risk_score__lte = django_filters.NumberFilter(field_name="summary__risk_score", lookup_expr="lte", label="Risk score at most (0-100)")
+    needs_review = django_filters.BooleanFilter(method="filter_needs_review",
+                                                label="Review queue: flagged (or scored at the flag threshold) with no review decision yet")
     # Not ``format``: DRF reads that query parameter as the response format.
     file_format = django_filters.ChoiceFilter(field_name="format", choices=StatementFormat.choices)
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -67,6 +72,10 @@ class StatementFilterSet(django_filters.FilterSet):
         # The statement's RM (copied by the enrichment), else the request's
         # current RM: ops search for "their" RM either way.
         return queryset.filter(Q(rm_name__icontains=value) | Q(customer_details__current_rm_name__icontains=value))
+
+    def filter_needs_review(self, queryset, name, value):
+        queue = (Q(summary__risk_score__gte=FLAG_THRESHOLD) | Q(status=StatementStatus.FLAGGED)) & Q(reviews__isnull=True)
+        return queryset.filter(queue) if value else queryset.exclude(queue)
 
     def filter_has_customer(self, queryset, name, value):
         return queryset.exclude(cust_id="") if value else queryset.filter(cust_id="")

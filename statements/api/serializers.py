@@ -18,6 +18,17 @@ class StatementSummarySerializer(serializers.ModelSerializer):
         exclude = ["id", "statement"]
 
 
+class RiskReasonSerializer(serializers.Serializer):
+    """One reason behind a statement's risk score (``statements.engine.forensics``)."""
+
+    code = serializers.CharField(help_text="Stable reason code, e.g. revision_incremental, font_unexpected, balance_mismatch")
+    message = serializers.CharField(help_text="The reason in a sentence")
+    weight = serializers.IntegerField(help_text="The signal's weight in the 0-100 score")
+    page = serializers.IntegerField(allow_null=True, help_text="1-based page it points at, or null")
+    row = serializers.IntegerField(allow_null=True, help_text="1-based row of the file's transaction table, or null")
+    field = serializers.CharField(allow_blank=True, help_text="Column or summary label it points at, or blank")
+
+
 class StatementSerializer(serializers.ModelSerializer):
     """One row of the statements list: metadata plus the verification outcome."""
 
@@ -33,13 +44,17 @@ class StatementSerializer(serializers.ModelSerializer):
     balance_diff_change_ratio = serializers.DecimalField(
         source="summary.balance_diff_change_ratio", max_digits=9, decimal_places=6, read_only=True, allow_null=True
     )
+    risk_score = serializers.IntegerField(source="summary.risk_score", read_only=True, allow_null=True,
+                                          help_text="0-100, null until verified (README: Statement risk score)")
+    risk_reasons = serializers.ListField(child=RiskReasonSerializer(), source="summary.risk_reasons", read_only=True, allow_null=True)
 
     class Meta:
         model = Statement
         fields = [
             "id", "run_id", "acc_prvdr_code", "acc_number", "format", "file_name", "status", "failure_reason",
             "num_rows", "verification_status", "tampering_level", "balance_match", "duplicate_count",
-            "balance_diff_change_ratio", "cust_id", "rm_name", "period_start", "period_end", "import_job", "created_at",
+            "balance_diff_change_ratio", "risk_score", "risk_reasons", "cust_id", "rm_name", "period_start", "period_end",
+            "import_job", "created_at",
         ]
 
 

@@ -7,6 +7,7 @@ verdict is read-only; a person's decision beside it is
 ``POST /api/v1/statements/{id}/review/`` (``statements.review_statement``).
 Every transaction-level read needs ``statements.permissions.TRANSACTION_READ``.
 """
+from django.db.models import F
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -60,7 +61,7 @@ class CanReview(BasePermission):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Statements, filtered (provider, account, status, verification, tampering, dates, RM, cust_id)"),
+    list=extend_schema(summary="Statements, filtered (provider, account, status, verification, tampering, risk score, dates, RM, cust_id); ?ordering=-risk_score"),
     retrieve=extend_schema(summary="A statement: metadata, verification summary and borrower context"),
 )
 class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -69,14 +70,15 @@ class StatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["run_id", "acc_number", "file_name", "customer_name", "cust_id"]
     ordering_fields = [
         "created_at", "acc_number", "num_rows", "id", "period_start", "period_end", "status", "acc_prvdr_code",
-        "summary__duplicate_count", "summary__balance_diff_change_ratio", "summary__tampering_level",
+        "summary__duplicate_count", "summary__balance_diff_change_ratio", "summary__tampering_level", "risk_score",
     ]
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         if self.action == "retrieve":
             return Statement.objects.select_related("summary", "customer_details").prefetch_related("reviews__reviewed_by")
-        return super().get_queryset()
+        # ``?ordering=-risk_score``: the summary's score under the list's name for it.
+        return super().get_queryset().annotate(risk_score=F("summary__risk_score"))
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -19,8 +19,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from statements.engine.errors import CorruptFile, NoTextLayer, PasswordRequired, UnsupportedFile, WrongPassword
-from statements.engine.forensics.evidence import FontNames, page_facts
-from statements.engine.forensics.types import PageFacts
+from statements.engine.evidence import PageFacts
+from statements.engine.pdffacts import FontNames, page_facts
 from statements.engine.types import PdfMetadata
 
 _WORD = re.compile(r"\S+")

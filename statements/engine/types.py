@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from statements.engine.forensics.types import Evidence, Reason
+from statements.engine.evidence import Evidence, Reason
 from statements.engine.vocabulary import BalanceMatch, Direction, StatementFormat, StatementStatus
 
 # Short names for the hot loops (and the benchmark's synthetic rows).

@@ -14,9 +14,9 @@ from decimal import Decimal
 from itertools import permutations
 
 from statements.engine.base import ProviderRules
+from statements.engine.evidence import Reason
 from statements.engine.forensics.codes import FILE_SIGNALS, band
 from statements.engine.forensics.score import assess, file_score, risk_score
-from statements.engine.forensics.types import Reason
 from statements.engine.parsers import default_registry
 from statements.engine.types import CREDIT, ZERO, ParsedStatement, ProcessedTxn, RawTxn, StatementResult, Summary
 from statements.engine.vocabulary import (

@@ -171,6 +171,8 @@ def summary_fields(s: Summary) -> dict[str, Any]:
         "verification_reason": s.verification_reason,
         "tampering_level": s.tampering_level,
         "tampering_reason": s.tampering_reason,
+        "risk_score": s.risk_score,
+        "risk_reasons": [r.as_dict() for r in s.risk_reasons],
     }
 
 

@@ -31,6 +31,7 @@ from statements.choices import StatementStatus
 from statements.engine.errors import StatementError
 from statements.engine.types import RawTxn, StatementResult
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementSummary
+from statements.risk import prior_reasons
 from statements.selectors import statement_by_sha256
 from statements.services._rows import cut, parsed_from_rows, processed_row, raw_row, row_columns, statement_fields, summary_fields
 
@@ -216,6 +217,8 @@ def statement_reprocess(*, statement_id: int | None = None, statement: Statement
         )
     old = StatementSummary.objects.filter(statement=statement).values_list("header_row_manipulation_count", flat=True).first()
     parsed = parsed_from_rows(statement, raws, old or 0)
+    # What only the file (or the request) showed is kept: the file is not read again.
+    parsed.prior_reasons = prior_reasons(statement)
     result = engine.process(parsed)
     ProcessedTransaction.objects.filter(statement=statement).delete()
     StatementSummary.objects.filter(statement=statement).delete()

@@ -30,6 +30,8 @@ def make_statement(
     with_summary: bool = True,
     start: datetime = datetime(2025, 9, 1, 8, tzinfo=UTC),
     break_at: int | None = None,
+    risk_score: int | None = 0,
+    risk_reasons: list[dict] | None = None,
 ) -> Statement:
     n = next(_counter)
     statement = Statement.objects.create(
@@ -54,6 +56,7 @@ def make_statement(
         first_txn_date=start, last_txn_date=start + timedelta(hours=max(txns - 1, 0)),
         duplicate_count=duplicate_count, balance_match=balance_match, balance_diff_change_ratio=Decimal(change_ratio),
         verification_status=verification_status, tampering_level=tampering_level,
+        risk_score=risk_score, risk_reasons=risk_reasons or [],
     )
     _make_transactions(statement, n=n, txns=txns, start=start, break_at=break_at, duplicate_count=duplicate_count)
     return statement

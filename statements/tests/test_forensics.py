@@ -13,11 +13,11 @@ import pytest
 
 from fixtures.statements import generate as gen
 from statements.engine import check_bytes
+from statements.engine.evidence import Annotation, Fill, PageFacts, Reason, TextRun
 from statements.engine.forensics import codes, signals
-from statements.engine.forensics.evidence import file_facts
 from statements.engine.forensics.score import risk_score
 from statements.engine.forensics.templates import AIRTEL_PDF_1, TEMPLATES, tool_of
-from statements.engine.forensics.types import Annotation, Fill, PageFacts, Reason, TextRun
+from statements.engine.pdffacts import file_facts
 from statements.engine.pdftext import group_lines, page_words
 from statements.engine.types import PdfMetadata, RawTxn
 from statements.engine.vocabulary import StatementStatus

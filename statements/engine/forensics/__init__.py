@@ -4,7 +4,7 @@ score with its reasons (``codes`` holds the weights and the score bands,
 ``templates`` the known shape of each provider format).
 
 The evidence comes from the pypdfium2 pages the parser already opened
-(``evidence.page_facts`` runs inside ``pdftext.page_words``) and a scan of
+(``pdffacts.page_facts`` runs inside ``pdftext.page_words``) and a scan of
 the file's bytes: one pass, no second PDF library. No Django here.
 
     score.assess(parsed, summary, transactions, rules) -> list[Reason]

@@ -81,7 +81,9 @@ FILE_ONLY = frozenset({
 # Reasons about the file: their score's band raises the tampering level
 # (the provider's metadata rules set that level themselves, so
 # METADATA_RULE is not counted again). The rest are about the table.
-FILE_SIGNALS = FILE_ONLY | {
+# The account signal is about the request, not the file: it moves the
+# score and the status, never the tampering level.
+FILE_SIGNALS = (FILE_ONLY - {ACCOUNT_MISMATCH}) | {
     DATE_MALFORMED, DATE_ORDER, DATE_BEFORE_PERIOD, DATE_LATE, DATE_MODIFIED, PRODUCER_UNKNOWN, PRODUCER_EDITOR,
     PRODUCER_MISSING,
 }

@@ -5,9 +5,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from statements.engine.base import ProviderRules
+from statements.engine.evidence import Reason
 from statements.engine.forensics import codes, signals
 from statements.engine.forensics.templates import template_for
-from statements.engine.forensics.types import Reason
 from statements.engine.types import ParsedStatement, ProcessedTxn, RawTxn, Summary
 from statements.engine.vocabulary import BalanceMatch, TamperingLevel
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from statements.engine.evidence import Box, FileFacts, PageFacts, Reason
 from statements.engine.forensics import codes as c
 from statements.engine.forensics.templates import EDITOR_WORDS, FormatTemplate, tool_of
-from statements.engine.forensics.types import Box, FileFacts, PageFacts, Reason
 from statements.engine.types import PdfMetadata, RawTxn
 
 MAX_LISTED = 5  # reasons of one code that point at a place; the rest are counted in the last

@@ -10,8 +10,8 @@ from statements.engine.base import ProviderRules, StatementParser
 from statements.engine.cells import RowReader
 from statements.engine.cleaning import DateParser, acc_number_9, to_decimal
 from statements.engine.errors import BadCell, MissingColumns, NoTransactions, UnknownFormat
-from statements.engine.forensics.evidence import file_facts
-from statements.engine.forensics.types import Evidence
+from statements.engine.evidence import Evidence
+from statements.engine.pdffacts import file_facts
 from statements.engine.pdftable import Column, TableSpec, match_header, read_table
 from statements.engine.pdftext import Probe, read_metadata
 from statements.engine.source import Source
