@@ -163,6 +163,9 @@ def file_upload_resume(*, upload_id: int, reset_attempts: bool = True) -> FileUp
         raise UploadRejected(f"upload #{upload.pk} is already {upload.get_status_display().lower()}")
     if not upload.file:
         raise UploadRejected(f"upload #{upload.pk} has no stored file to resume from")
+    if reset_attempts and upload.attempts:
+        upload.attempts = 0
+        upload.save(update_fields=["attempts", "updated_at"])
     _enqueue_processing(upload_id)
     return upload
 
@@ -174,14 +177,12 @@ def file_upload_resume_stalled(*, older_than_minutes: int = 15) -> list[int]:
     visibility timeout (an hour); this gets the import going sooner. A
     processor that is in fact still alive is harmless: chunks are claimed
     under a row lock on the upload, so no line is imported twice.
-    if reset_attempts and upload.attempts:
-        upload.attempts = 0
-        upload.save(update_fields=["attempts", "updated_at"])
     """
     ids = stalled_job_ids(
         FileUpload.objects.exclude(file=""), statuses=(UploadStatus.PROCESSING, UploadStatus.PENDING),
         older_than_minutes=older_than_minutes,
     )
+    resumed = []
     for upload_id in ids:
         # One that used up JOB_MAX_ATTEMPTS is failed with the reason, never queued again.
         used_up = FileUpload.objects.filter(pk=upload_id, attempts__gte=settings.JOB_MAX_ATTEMPTS)
@@ -192,4 +193,3 @@ def file_upload_resume_stalled(*, older_than_minutes: int = 15) -> list[int]:
         file_upload_resume(upload_id=upload_id, reset_attempts=False)
         resumed.append(upload_id)
     return resumed
-    resumed = []

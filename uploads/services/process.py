@@ -98,10 +98,10 @@ def file_upload_process(
     upload = FileUpload.objects.get(pk=upload_id)
     if upload.status in FINAL_STATUSES:
         return upload
-    handle = source if source is not None else upload.file.open("rb")
-    try:
     if not _count_attempt(upload_id):
         return FileUpload.objects.get(pk=upload_id)
+    handle = source if source is not None else upload.file.open("rb")
+    try:
         reader = open_loan_book(handle, upload.filename)
         _start(upload, reader)
         if progress:
@@ -121,8 +121,6 @@ def file_upload_process(
     return _finish(upload_id)
 
 
-def _start(upload: FileUpload, reader: LoanBookReader) -> None:
-    """Mark the upload processing; on its first run, count its records and note the file's shape."""
 def _count_attempt(upload_id: int) -> bool:
     """Count this run as an attempt; False, with the upload failed and the
     reason written, once it has used up JOB_MAX_ATTEMPTS (a file that kills
@@ -134,6 +132,8 @@ def _count_attempt(upload_id: int) -> bool:
     return False
 
 
+def _start(upload: FileUpload, reader: LoanBookReader) -> None:
+    """Mark the upload processing; on its first run, count its records and note the file's shape."""
     if upload.started_at is None:
         reader.read_header()
         total = reader.count()
