@@ -9,8 +9,8 @@ from statements.choices import BalanceMatch, Provider, ReviewDecision, Tampering
 from statements.engine.errors import UnsupportedFile
 from statements.engine.sniff import sniff_kind
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
-
 from statements.services import statement_upload_over_limit
+
 
 class StatementSummarySerializer(serializers.ModelSerializer):
     class Meta:
@@ -190,6 +190,9 @@ class StatementUploadSerializer(serializers.Serializer):
                 wrong.append(f"{upload.name}: {exc}")
         if wrong:
             raise serializers.ValidationError("not a statement file (PDF, CSV, gzip CSV, XLS or XLSX): " + "; ".join(wrong))
+        over = [f"{upload.name}: {reason}" for upload in files if (reason := statement_upload_over_limit(fileobj=upload))]
+        if over:
+            raise serializers.ValidationError("; ".join(over))
         return files
 
 
@@ -215,6 +218,3 @@ class StatementAnalyticsSerializer(serializers.Serializer):
     providers = ProviderTotalsSerializer(many=True)
     multi_provider_account_count = serializers.IntegerField()
     multi_provider_accounts = MultiProviderAccountSerializer(many=True)
-        over = [f"{upload.name}: {reason}" for upload in files if (reason := statement_upload_over_limit(fileobj=upload))]
-        if over:
-            raise serializers.ValidationError("; ".join(over))
