@@ -207,6 +207,28 @@ MAX_UPLOAD_SIZE = env.get_int("MAX_UPLOAD_SIZE", 50 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- File limits: bounded work for any input (core/limits.py) ---------------
+# Every statement and loan-book reader refuses a file past one of these, with
+# a message naming the setting. Statements are read in memory; loan books are
+# streamed, so they have their own (larger) byte and row limits.
+FILE_LIMIT_UNCOMPRESSED_BYTES = env.get_int("FILE_LIMIT_UNCOMPRESSED_BYTES", 64 * 1024 * 1024, minimum=1024)
+FILE_LIMIT_LOAN_BOOK_UNCOMPRESSED_BYTES = env.get_int("FILE_LIMIT_LOAN_BOOK_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024, minimum=1024)
+FILE_LIMIT_COMPRESSION_RATIO = env.get_int("FILE_LIMIT_COMPRESSION_RATIO", 100, minimum=1)
+FILE_LIMIT_ZIP_MEMBERS = env.get_int("FILE_LIMIT_ZIP_MEMBERS", 1000, minimum=1)
+FILE_LIMIT_SHARED_STRINGS_BYTES = env.get_int("FILE_LIMIT_SHARED_STRINGS_BYTES", 64 * 1024 * 1024, minimum=1024)
+FILE_LIMIT_SHEETS = env.get_int("FILE_LIMIT_SHEETS", 50, minimum=1)
+FILE_LIMIT_ROWS = env.get_int("FILE_LIMIT_ROWS", 200_000, minimum=1)
+FILE_LIMIT_LOAN_BOOK_ROWS = env.get_int("FILE_LIMIT_LOAN_BOOK_ROWS", 2_000_000, minimum=1)
+FILE_LIMIT_COLUMNS = env.get_int("FILE_LIMIT_COLUMNS", 200, minimum=1)
+FILE_LIMIT_CELL_CHARS = env.get_int("FILE_LIMIT_CELL_CHARS", 32_767, minimum=1)
+FILE_LIMIT_PDF_PAGES = env.get_int("FILE_LIMIT_PDF_PAGES", 1000, minimum=1)
+# The longest file name kept on disk, in UTF-8 bytes (file systems allow 255;
+# the name shown keeps up to 255 characters).
+FILE_NAME_MAX_BYTES = env.get_int("FILE_NAME_MAX_BYTES", 120, minimum=16)
+# A background job (statement import, loan-book upload) that a worker started
+# this many times without finishing is marked failed, never queued again.
+JOB_MAX_ATTEMPTS = env.get_int("JOB_MAX_ATTEMPTS", 5, minimum=1)
+
 # --- Security (production) -------------------------------------------------
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", True)
@@ -270,28 +292,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# --- File limits: bounded work for any input (core/limits.py) ---------------
-# Every statement and loan-book reader refuses a file past one of these, with
-# a message naming the setting. Statements are read in memory; loan books are
-# streamed, so they have their own (larger) byte and row limits.
-FILE_LIMIT_UNCOMPRESSED_BYTES = env.get_int("FILE_LIMIT_UNCOMPRESSED_BYTES", 64 * 1024 * 1024, minimum=1024)
-FILE_LIMIT_LOAN_BOOK_UNCOMPRESSED_BYTES = env.get_int("FILE_LIMIT_LOAN_BOOK_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024, minimum=1024)
-FILE_LIMIT_COMPRESSION_RATIO = env.get_int("FILE_LIMIT_COMPRESSION_RATIO", 100, minimum=1)
-FILE_LIMIT_ZIP_MEMBERS = env.get_int("FILE_LIMIT_ZIP_MEMBERS", 1000, minimum=1)
-FILE_LIMIT_SHARED_STRINGS_BYTES = env.get_int("FILE_LIMIT_SHARED_STRINGS_BYTES", 64 * 1024 * 1024, minimum=1024)
-FILE_LIMIT_SHEETS = env.get_int("FILE_LIMIT_SHEETS", 50, minimum=1)
-FILE_LIMIT_ROWS = env.get_int("FILE_LIMIT_ROWS", 200_000, minimum=1)
-FILE_LIMIT_LOAN_BOOK_ROWS = env.get_int("FILE_LIMIT_LOAN_BOOK_ROWS", 2_000_000, minimum=1)
-FILE_LIMIT_COLUMNS = env.get_int("FILE_LIMIT_COLUMNS", 200, minimum=1)
-FILE_LIMIT_CELL_CHARS = env.get_int("FILE_LIMIT_CELL_CHARS", 32_767, minimum=1)
-FILE_LIMIT_PDF_PAGES = env.get_int("FILE_LIMIT_PDF_PAGES", 1000, minimum=1)
-# The longest file name kept on disk, in UTF-8 bytes (file systems allow 255;
-# the name shown keeps up to 255 characters).
-FILE_NAME_MAX_BYTES = env.get_int("FILE_NAME_MAX_BYTES", 120, minimum=16)
-# A background job (statement import, loan-book upload) that a worker started
-# this many times without finishing is marked failed, never queued again.
-JOB_MAX_ATTEMPTS = env.get_int("JOB_MAX_ATTEMPTS", 5, minimum=1)
-
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.get_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Default beat entries; django-celery-beat copies them into the database where
