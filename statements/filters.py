@@ -52,6 +52,8 @@ class StatementFilterSet(django_filters.FilterSet):
     file_format = django_filters.ChoiceFilter(field_name="format", choices=StatementFormat.choices)
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    imported_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Imported on or after (date)")
+    imported_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Imported on or before (date)")
     period_from = django_filters.DateFilter(field_name="period_end", lookup_expr="gte", label="Statement period ends on or after")
     period_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte", label="Statement period starts on or before")
     txn_from = django_filters.IsoDateTimeFilter(field_name="summary__last_txn_date", lookup_expr="gte", label="Has transactions on or after")

@@ -76,6 +76,7 @@ def _make_transactions(statement: Statement, *, n: int, txns: int, start: dateti
             amount=Decimal("1000"), fee=Decimal("0"), balance=balance, raw_amount="1,000", raw_balance=f"{balance:,}",
         ))
     RawTransaction.objects.bulk_create(raws)
+    raw_ids = dict(RawTransaction.objects.filter(statement=statement).values_list("row_number", "id"))
     processed, calc = [], Decimal("100000")
     for i, raw in enumerate(raws):
         calc += Decimal("1000")
@@ -87,7 +88,7 @@ def _make_transactions(statement: Statement, *, n: int, txns: int, start: dateti
             **common,
             sequence=i + 1, txn_id=raw.txn_id, txn_date=raw.txn_date, description=raw.description, amount=raw.amount,
             fee=raw.fee, balance=raw.balance, calculated_running_balance=calc_shown, balance_diff=calc_shown - raw.balance,
-            is_duplicate=i < duplicate_count,
+            is_duplicate=i < duplicate_count, raw_id=raw_ids.get(raw.row_number),
         ))
     ProcessedTransaction.objects.bulk_create(processed)
 
