@@ -42,6 +42,15 @@ def _validation(error: DjangoValidationError) -> DRFValidationError:
     return DRFValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
 
 
+class ViewToPost(ModelPermissions):
+    """A POST that needs only ``view_<model>`` to reach: the service behind it
+    asks for the real right (assigning: ``debts.assign_debt``; an
+    approval request: the action's own permission to ask,
+    ``debts.approve_request`` to decide)."""
+
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}
+
+
 class WorkQueueView(APIView):
     """The requesting agent's accounts, most urgent first.
 
@@ -103,7 +112,7 @@ class DebtAssignView(APIView):
     ``employee`` or an ``upload`` (criteria narrow each other). Needs
     debts.assign_debt; every debt moved gets a history row."""
 
-    permission_classes = [ModelPermissions]
+    permission_classes = [ViewToPost]
     queryset = Debt.objects.none()  # needs debts.view_debt to reach; the service asks debts.assign_debt
 
     @extend_schema(request=DebtAssignSerializer, responses=inline_serializer("DebtAssignResult", {"assigned": serializers.IntegerField()}),
@@ -132,14 +141,6 @@ class DispositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     search_fields = ["code", "label"]
     ordering_fields = ["sort_order", "label", "code"]
     pagination_class = None
-
-
-class ViewToPost(ModelPermissions):
-    """A POST that needs only ``view_<model>`` to reach: the service behind it
-    asks for the real right (an approval request: the action's own
-    permission to ask, ``debts.approve_request`` to decide)."""
-
-    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}
 
 
 class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
