@@ -69,7 +69,13 @@ def role_permissions() -> dict[str, set[Permission]]:
     return {
         # Runs the back office: every model, every action (settle, write off,
         # refund and void payments included), and the schedules.
-        OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS) | _reports(),
+        # Loan books: only this role moves a known loan's balance, original
+        # amount or status from an upload (debts.sync_balances) and resolves
+        # lines waiting for review (uploads.resolve_uploadrow); both are in
+        # the every-permission grant and named here so the grant stays when
+        # that grant is narrowed.
+        OPS_ADMIN: _perms() | _perms(apps=ADMIN_EXTRA_APPS) | _reports()
+        | _perms(apps=("debts",), codenames=["sync_balances"]) | _perms(apps=("uploads",), codenames=["resolve_uploadrow"]),
         COLLECTIONS_AGENT: agent,
         # An agent who also leads a team: assigns debts (debts.assign_debt)
         # and sees the team's and the whole book's work queue. Does not

@@ -3,18 +3,19 @@ import csv
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import slugify
+from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import HugeTableAdmin
+from core.admin import HugeTableAdmin, validation_messages
 from uploads import selectors, services
-from uploads.choices import UploadStatus
-from uploads.models import FileUpload, UploadRow
+from uploads.choices import Decision, RowStatus, UploadStatus
+from uploads.models import FileUpload, UploadRow, UploadRowReview
 
 
 class UploadRowInline(admin.TabularInline):
@@ -39,7 +40,7 @@ class LoanBookUploadForm(forms.Form):
     )
     phone_region = forms.RegexField(
         regex=r"^[A-Za-z]{2}$", required=False, initial=settings.PHONE_DEFAULT_REGION, max_length=2,
-        help_text="Country for phone numbers written without a country code.",
+        help_text="Country for phone numbers written without a country code (e.g. UG, KE, IN).",
     )
 
 
@@ -95,8 +96,9 @@ class FileUploadAdmin(admin.ModelAdmin):
             return "-"
         rows = reverse("admin:uploads_uploadrow_changelist") + f"?file_upload__id__exact={obj.pk}"
         return format_html(
-            '<a href="{}">Progress</a> · <a href="{}">All lines</a> · <a href="{}">Failed lines</a> · <a href="{}">Failed lines as CSV</a>',
-            reverse("admin:uploads_fileupload_progress", args=[obj.pk]), rows, rows + "&status__exact=failed",
+            '<a href="{}">Progress</a> · <a href="{}">All lines</a> · <a href="{}">Waiting for review</a> · <a href="{}">Failed lines</a> · '
+            '<a href="{}">Failed lines as CSV</a>',
+            reverse("admin:uploads_fileupload_progress", args=[obj.pk]), rows, rows + "&status__exact=needs_review", rows + "&status__exact=failed",
             reverse("admin:uploads_fileupload_failed_rows", args=[obj.pk]),
         )
 
@@ -188,17 +190,81 @@ class FileUploadAdmin(admin.ModelAdmin):
             messages.success(request, f"{resumed} upload(s) queued to continue after their last committed chunk.")
 
 
+def _resolve(request, queryset, decision: str) -> None:
+    """Apply ``decision`` to each selected line waiting for review, through the service."""
+    done = 0
+    for row in queryset.filter(status=RowStatus.NEEDS_REVIEW).order_by("file_upload_id", "line_number")[:500]:
+        try:
+            services.upload_row_resolve(row_id=row.pk, decision=decision, user=request.user)
+            done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            text = "; ".join(validation_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, f"Line {row.line_number} of upload #{row.file_upload_id}: {text}")
+    skipped = queryset.exclude(status=RowStatus.NEEDS_REVIEW).count()
+    if skipped:
+        messages.warning(request, f"{skipped} selected line(s) were not waiting for review and were left alone.")
+    if done:
+        messages.success(request, f"{done} line(s): {Decision(decision).label.lower()}.")
+
+
 @admin.register(UploadRow)
 class UploadRowAdmin(HugeTableAdmin):
-    list_display = ("file_upload", "line_number", "status", "match_method", "phone_normalized", "matched_customer", "matched_debt", "error")
-    list_filter = ("status", "match_method")
+    list_display = ("file_upload", "line_number", "status", "match_method", "phone_normalized", "matched_customer", "matched_debt",
+                    "candidate", "error")
+    list_filter = ("status", "match_method", "review__kind")
     search_fields = ("phone_normalized", "row_fingerprint")
-    list_select_related = ("file_upload", "matched_customer", "matched_debt")
+    list_select_related = ("file_upload", "matched_customer", "matched_debt", "review", "review__candidate_customer")
     raw_id_fields = ("file_upload", "matched_customer", "matched_debt")
+    actions = ["attach_to_candidate", "create_new_customer", "reject_lines"]  # calls adds "Call now"
+
+    @admin.display(description="Review candidate")
+    def candidate(self, obj):
+        review = getattr(obj, "review", None)
+        if review is None or review.candidate_customer is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:customers_customer_change", args=[review.candidate_customer_id]),
+            review.candidate_customer,
+        )
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm(services.RESOLVE_PERMISSION)
+
+    @admin.action(description="Review: attach to the candidate customer", permissions=["resolve"])
+    def attach_to_candidate(self, request, queryset):
+        _resolve(request, queryset, Decision.ATTACH)
+
+    @admin.action(description="Review: create a new customer", permissions=["resolve"])
+    def create_new_customer(self, request, queryset):
+        _resolve(request, queryset, Decision.NEW_CUSTOMER)
+
+    @admin.action(description="Review: reject (apply nothing)", permissions=["resolve"])
+    def reject_lines(self, request, queryset):
+        _resolve(request, queryset, Decision.REJECT)
 
     # A line is the record of what the import did with it: who it matched and
     # why. Nobody re-points it by hand (that would move a loan to another
     # customer behind the import's back), so the admin only shows it.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UploadRowReview)
+class UploadRowReviewAdmin(SimpleHistoryAdmin):
+    """The review queue's entries, read-only: decisions are taken on the lines (UploadRow actions) or the API."""
+
+    list_display = ("row", "kind", "candidate_customer", "decision", "decided_by", "decided_at", "created_at")
+    list_filter = ("kind", "decision")
+    list_select_related = ("row", "candidate_customer", "decided_by")
+    raw_id_fields = ("row", "candidate_customer", "candidate_debt", "decided_by")
+    exclude = ("values",)
+
     def has_add_permission(self, request):
         return False
 

@@ -16,6 +16,8 @@ class RowStatus(models.TextChoices):
     UPDATED = "updated", "Updated"
     SKIPPED = "skipped", "Skipped"
     FAILED = "failed", "Failed"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    REJECTED = "rejected", "Rejected in review"
 
 
 class MatchMethod(models.TextChoices):
@@ -30,3 +32,15 @@ class MatchMethod(models.TextChoices):
 class FileFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ReviewKind(models.TextChoices):
+    IDENTITY = "identity", "Phone-only match, the names disagree"
+    LOAN_OWNER = "loan_owner", "Loan of another customer, or under another phone"
+    BALANCE = "balance", "Changes a known loan's balance (needs debts.sync_balances)"
+
+
+class Decision(models.TextChoices):
+    ATTACH = "attach", "Attach to the candidate"
+    NEW_CUSTOMER = "new_customer", "Create a new customer"
+    REJECT = "reject", "Reject"

@@ -7,10 +7,21 @@ a loan (``loan_id``). Matching decides, line by line:
   name (the customer fingerprint); else the only customer on that phone with
   no other national ID; else a new customer;
 * the loan: the same ``loan_id`` (case-insensitively, as the database
-  compares them). A known loan of another person fails the line with the
-  reason, rather than moving the loan;
+  compares them);
 * what changes: a new customer or loan, or the loan book's values on a known
   one (a blank cell keeps what we have).
+
+Nothing is guessed. A line goes to the review queue (``needs_review``,
+with the candidate customer and why) instead of being applied when
+
+* it matched a customer by phone only and the names disagree;
+* its loan belongs to another customer, or is reached under another phone;
+* it would change a known loan's balance, original amount or status and the
+  uploader may not (``may_sync_balances``: the ``debts.sync_balances``
+  permission).
+
+A ``loan_id`` on two lines of one file with different content fails every
+one of those lines (``conflicts``, found by a pre-pass over the file).
 
 ``uploads.services.process`` loads what a chunk knows into a
 ``LoanBookIndex``, calls ``match_lines`` and writes what it decided.
@@ -50,6 +61,22 @@ class MatchMethod(StrEnum):
     DUPLICATE_ROW = "duplicate_row"
 
 
+class ReviewKind(StrEnum):
+    """Why a line waits for review, as stored in ``UploadRowReview.kind``."""
+
+    IDENTITY = "identity"
+    LOAN_OWNER = "loan_owner"
+    BALANCE = "balance"
+
+
+class Decision(StrEnum):
+    """What a reviewer decides for a line waiting for review."""
+
+    ATTACH = "attach"
+    NEW_CUSTOMER = "new_customer"
+    REJECT = "reject"
+
+
 class RowStatus(StrEnum):
     """What became of a line, as stored in ``UploadRow.status``."""
 
@@ -59,6 +86,8 @@ class RowStatus(StrEnum):
     UPDATED = "updated"
     SKIPPED = "skipped"
     FAILED = "failed"
+    NEEDS_REVIEW = "needs_review"
+    REJECTED = "rejected"
 
 
 # Loan books repeat customers on many lines; the same names and phones are
@@ -70,7 +99,7 @@ customer_fingerprint = lru_cache(maxsize=65536)(core_text.customer_fingerprint)
 class Line:
     """One loan-book line as matching sees it: the parsed values and the keys derived from them."""
 
-    __slots__ = ("row", "fingerprint", "nid_hash", "fp_name", "fp_nid", "norm_name")
+    __slots__ = ("row", "fingerprint", "nid_hash", "fp_name", "fp_nid", "norm_name", "name_key")
 
     def __init__(self, row: ParsedRow, fingerprint: str, nid_hash: str | None):
         # ``fingerprint`` identifies the line's content (a line seen before is
@@ -79,10 +108,18 @@ class Line:
         self.fp_name: str | None = None
         self.fp_nid: str | None = None
         self.norm_name: str | None = None
+        self.name_key: str | None = None
         if row.ok:
             self.fp_name = customer_fingerprint(row.phone, row.name)
             self.fp_nid = customer_fingerprint(row.phone, row.name, row.national_id) if row.national_id else None
             self.norm_name = normalize_name(row.name)
+            self.name_key = name_key(row.name)
+
+
+@lru_cache(maxsize=65536)
+def name_key(name: str) -> str:
+    """A name whatever its case, accents, spacing and word order: "OKELLO  joseph" is "Joseph Okello"."""
+    return " ".join(sorted(normalize_name(name).split()))
 
 
 @dataclass(slots=True, eq=False)
@@ -104,10 +141,12 @@ class CustomerRecord:
     first_uploaded_at: datetime | None
     national_id: str = ""
     norm_name: str = field(init=False)
+    name_key: str = field(init=False)
     changed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.norm_name = normalize_name(self.full_name)
+        self.name_key = name_key(self.full_name)
 
 
 @dataclass(slots=True, eq=False)
@@ -132,10 +171,15 @@ class DebtRecord:
     employee_id: str | None = None
     employee_contact: str | None = None
     status: str = ""
+    # Read, never written by a loan book: the status rule reopens a long
+    # overdue loan as defaulted, as debts.services does.
+    days_past_due: int = 0
 
 
 # The Debt columns a loan book writes, in DebtRecord's order.
-DEBT_UPDATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DebtRecord))[3:]
+DEBT_UPDATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DebtRecord))[3:-1]
+# What only a user with debts.sync_balances may change on a known loan.
+BALANCE_FIELDS = ("current_balance", "original_amount", "status")
 
 
 @dataclass(slots=True)
@@ -149,6 +193,10 @@ class Outcome:
     customer: CustomerRecord | int | None = None
     debt: DebtRecord | int | None = None
     error: str = ""
+    # A line waiting for review: why, and who and what it would be applied to.
+    review_kind: str = ""
+    candidate: CustomerRecord | None = None
+    candidate_debt: DebtRecord | None = None
 
 
 def loan_key(loan_id: str) -> str:
@@ -162,41 +210,43 @@ def other_national_id(line: Line, customer: CustomerRecord) -> bool:
     return bool(line.nid_hash and customer.national_id_hash and customer.national_id_hash != line.nid_hash)
 
 
-def loan_conflict(row: ParsedRow, owner: CustomerRecord, customer: CustomerRecord | None) -> str:
-    """Why a line naming a known loan fails: the loan's borrower is not the person on the line."""
+def _who(customer: CustomerRecord) -> str:
+    return f'customer #{customer.pk} "{customer.full_name}" ({customer.primary_phone})' if customer.pk else (
+        f'the new customer "{customer.full_name}" ({customer.primary_phone}) of an earlier line')
+
+
+def loan_owner_review(row: ParsedRow, owner: CustomerRecord, customer: CustomerRecord | None) -> str:
+    """Why a line naming a known loan waits for review, or "" when the loan's borrower is the person on the line."""
     where = f'line {row.line_number}, column "loan_id" = "{row.loan_id}"'
     if customer is None:
-        return f"{where}: the loan belongs to a customer with a different national ID"
-    return (f'{where}: the loan belongs to customer "{owner.full_name}" ({owner.primary_phone}), '
-            f'but name/phone match "{customer.full_name}" ({customer.primary_phone})')
-
-
-def loan_borrower(
-    line: Line, owner: CustomerRecord, customer: CustomerRecord | None, method: str
-) -> tuple[CustomerRecord | None, str, str]:
-    """The borrower of a line whose loan we know: (customer, match method, conflict message or "")."""
-    if customer is None:
-        if other_national_id(line, owner):
-            return None, "", loan_conflict(line.row, owner, None)
-        # A loan we know, under a phone we don't: the loan's borrower.
-        return owner, MatchMethod.LOAN, ""
+        if owner.national_id_hash and row.national_id:
+            return f"{where}: the loan belongs to {_who(owner)}, who has a different national ID"
+        return f"{where}: the loan belongs to {_who(owner)}, reached here under another phone ({row.phone})"
     if customer is not owner:
-        return None, "", loan_conflict(line.row, owner, customer)
-    return customer, method, ""
+        return f'{where}: the loan belongs to {_who(owner)}, but the line\'s name and phone match {_who(customer)}'
+    return ""
 
 
-def debt_status(*, status: str, balance: Decimal | None, default_after_days: int) -> str:
-    """The loan book is the lender's ledger: a zero balance is paid off, a
-    paid-off loan with money owed again is active (``debts.rules``). It does
-    not say how overdue a loan is (the delinquency run works that out), so a
-    reopened loan is not overdue here. No balance, no change."""
+def identity_review(row: ParsedRow, candidate: CustomerRecord) -> str:
+    return (f'line {row.line_number}: the phone {row.phone} belongs to {_who(candidate)}, '
+            f'but the line names "{row.name}"; the names disagree')
+
+
+def debt_status(*, status: str, balance: Decimal | None, days_past_due: int, default_after_days: int) -> str:
+    """The status at ``balance``, by the one rule in ``debts.rules`` (the one
+    ``debts.services`` applies to payments and refunds): a zero balance pays
+    an open loan off, money owed again reopens a paid-off one (defaulted when
+    long overdue). Settled and written-off loans keep their status. No
+    balance, no change."""
     if balance is None:
         return status
-    return status_after_balance_change(status=status, balance=balance, days_past_due=0, default_after_days=default_after_days)
+    return status_after_balance_change(
+        status=status, balance=balance, days_past_due=days_past_due, default_after_days=default_after_days,
+    )
 
 
-def update_debt(debt: DebtRecord, row: ParsedRow, *, default_after_days: int) -> bool:
-    """Apply the loan book's values (a blank cell keeps what we have); True if anything changed."""
+def debt_changes(debt: DebtRecord, row: ParsedRow, *, default_after_days: int) -> dict[str, Any]:
+    """What the loan book's values would change on ``debt`` (a blank cell keeps what we have), status included."""
     values = (
         ("current_balance", row.amount),
         ("original_amount", row.principal_amount),
@@ -213,17 +263,27 @@ def update_debt(debt: DebtRecord, row: ParsedRow, *, default_after_days: int) ->
         ("employee_id", row.employee_id or None),
         ("employee_contact", row.employee_contact or None),
     )
-    changed = False
-    for name, value in values:
-        if value is not None and getattr(debt, name) != value:
-            setattr(debt, name, value)
-            changed = True
-    # Settled and written-off debts keep the status staff gave them.
-    status = debt_status(status=debt.status, balance=debt.current_balance, default_after_days=default_after_days)
+    changes = {name: value for name, value in values if value is not None and getattr(debt, name) != value}
+    balance = row.amount if row.amount is not None else debt.current_balance
+    status = debt_status(status=debt.status, balance=balance, days_past_due=debt.days_past_due, default_after_days=default_after_days)
     if status != debt.status:
-        debt.status = status
-        changed = True
-    return changed
+        changes["status"] = status
+    return changes
+
+
+def balance_review(row: ParsedRow, debt: DebtRecord, changes: dict[str, Any]) -> str:
+    """Why a line that moves a known loan's balance, original amount or status waits for someone who may."""
+    moves = ", ".join(f"{name} {getattr(debt, name)} → {changes[name]}" for name in BALANCE_FIELDS if name in changes)
+    return (f'line {row.line_number}, column "loan_id" = "{row.loan_id}": would change loan #{debt.pk}\'s {moves}; '
+            "only a user with the debts.sync_balances permission may apply it")
+
+
+def update_debt(debt: DebtRecord, row: ParsedRow, *, default_after_days: int) -> bool:
+    """Apply the loan book's values (a blank cell keeps what we have); True if anything changed."""
+    changes = debt_changes(debt, row, default_after_days=default_after_days)
+    for name, value in changes.items():
+        setattr(debt, name, value)
+    return bool(changes)
 
 
 class LoanBookIndex:
@@ -275,7 +335,7 @@ class LoanBookIndex:
         if c is not None and not other_national_id(line, c):
             return c, MatchMethod.FINGERPRINT
         usable = [c for c in candidates if not other_national_id(line, c)]
-        same_name = [c for c in usable if c.norm_name == line.norm_name]
+        same_name = [c for c in usable if c.name_key == line.name_key]
         if same_name:
             return same_name[0], MatchMethod.FINGERPRINT
         if len(usable) == 1:
@@ -346,26 +406,40 @@ class LoanBookIndex:
             employee_name=row.employee_name,
             employee_id=row.employee_id,
             employee_contact=row.employee_contact,
-            status=debt_status(status=DebtStatus.ACTIVE, balance=row.amount, default_after_days=default_after_days),
+            status=debt_status(status=DebtStatus.ACTIVE, balance=row.amount, days_past_due=0, default_after_days=default_after_days),
         )
         self.new_debts.append(debt)
         self.debts[loan_key(row.loan_id)] = debt
         return debt
 
 
+class ReviewNeeded(ValueError):
+    """A reviewer's decision cannot be applied as it stands; the message says why."""
+
+
 @dataclass
 class Matcher:
-    """Matches the lines of one chunk against ``index``, in order, updating it as it goes."""
+    """Matches the lines of one chunk against ``index``, in order, updating it as it goes.
+
+    ``may_sync_balances``: the uploader may change a known loan's balance,
+    original amount and status. ``conflicts``: loan key -> the line numbers
+    of a loan_id written with different content on several lines.
+    """
 
     index: LoanBookIndex
     uploaded_at: datetime
     currency: str
     default_after_days: int
+    may_sync_balances: bool = True
+    conflicts: dict[str, list[int]] = field(default_factory=dict)
     # Line fingerprint -> the outcome of its first good line in this chunk.
     first_ok: dict[str, Outcome] = field(default_factory=dict)
 
     def match(self, line: Line) -> Outcome:
         row = line.row
+        others = self.conflicts.get(loan_key(row.loan_id)) if row.loan_id else None
+        if others:
+            return Outcome(line, RowStatus.FAILED, error="; ".join([conflict_error(row, others), *row.errors]))
         if not row.ok:
             return Outcome(line, RowStatus.FAILED, error=row.error_text)
         earlier = self.first_ok.get(line.fingerprint)
@@ -377,9 +451,53 @@ class Matcher:
         customer, method = self.index.match_customer(line)
         debt = self.index.debts.get(loan_key(row.loan_id))
         if debt is not None:
-            customer, method, conflict = loan_borrower(line, debt.customer, customer, method)
-            if conflict:
-                return Outcome(line, RowStatus.FAILED, error=conflict)
+            reason = loan_owner_review(row, debt.customer, customer)
+            if reason:
+                outcome = self._review(line, ReviewKind.LOAN_OWNER, reason, method or MatchMethod.LOAN, debt.customer, debt)
+                return outcome
+        if method == MatchMethod.PHONE and customer is not None:
+            return self._review(line, ReviewKind.IDENTITY, identity_review(row, customer), method, customer, debt)
+        return self._apply_or_hold(line, customer, method, debt)
+
+    def resolve(self, line: Line, decision: str, candidate_id: int | None) -> Outcome:
+        """Apply a line a reviewer decided on: attached to ``candidate_id``, or to a new customer.
+
+        Raises ``ReviewNeeded`` when the decision no longer fits what we know
+        (the loan moved, or it would change a balance the reviewer may not).
+        """
+        row = line.row
+        debt = self.index.debts.get(loan_key(row.loan_id))
+        if decision == Decision.NEW_CUSTOMER:
+            if debt is not None and debt.pk is not None:
+                raise ReviewNeeded(
+                    f'the loan "{row.loan_id}" belongs to {_who(debt.customer)}; attach the line to it or reject it'
+                )
+            return self._apply_or_hold(line, None, MatchMethod.NEW, debt, resolving=True)
+        customer = self.index.customers.get(candidate_id) if candidate_id is not None else None
+        if customer is None:
+            raise ReviewNeeded("the candidate customer no longer exists; create a new customer or reject the line")
+        if debt is not None and debt.customer is not customer:
+            raise ReviewNeeded(f'the loan "{row.loan_id}" now belongs to {_who(debt.customer)}, not to {_who(customer)}')
+        method = MatchMethod.LOAN if debt is not None else MatchMethod.PHONE
+        return self._apply_or_hold(line, customer, method, debt, resolving=True)
+
+    def _review(
+        self, line: Line, kind: str, reason: str, method: str, candidate: CustomerRecord | None, debt: DebtRecord | None
+    ) -> Outcome:
+        outcome = Outcome(line, RowStatus.NEEDS_REVIEW, method, error=reason, review_kind=kind, candidate=candidate, candidate_debt=debt)
+        self.first_ok[line.fingerprint] = Outcome(line, RowStatus.NEEDS_REVIEW)
+        return outcome
+
+    def _apply_or_hold(
+        self, line: Line, customer: CustomerRecord | None, method: str, debt: DebtRecord | None, *, resolving: bool = False
+    ) -> Outcome:
+        if debt is not None and debt.pk is not None and not self.may_sync_balances:
+            changes = debt_changes(debt, line.row, default_after_days=self.default_after_days)
+            if any(name in changes for name in BALANCE_FIELDS):
+                reason = balance_review(line.row, debt, changes)
+                if resolving:
+                    raise ReviewNeeded(reason)
+                return self._review(line, ReviewKind.BALANCE, reason, method, customer or debt.customer, debt)
         outcome = self._apply(line, customer, method, debt)
         self.first_ok[line.fingerprint] = outcome
         return outcome
@@ -400,9 +518,18 @@ class Matcher:
         return Outcome(line, RowStatus.UPDATED if changed else RowStatus.MATCHED, method, customer, debt)
 
 
+def conflict_error(row: ParsedRow, others: list[int]) -> str:
+    """The error of a line whose loan_id is on other lines of the file with different content."""
+    rest = [n for n in others if n != row.line_number]
+    shown = ", ".join(str(n) for n in rest[:20]) + (f" and {len(rest) - 20} more" if len(rest) > 20 else "")
+    return (f'line {row.line_number}, column "loan_id" = "{row.loan_id}": the same loan_id is on line(s) {shown} '
+            "with different values; none of these lines is applied (keep one line per loan)")
+
+
 def match_lines(
-    index: LoanBookIndex, lines: Iterable[Line], *, uploaded_at: datetime, currency: str, default_after_days: int
+    index: LoanBookIndex, lines: Iterable[Line], *, uploaded_at: datetime, currency: str, default_after_days: int,
+    may_sync_balances: bool = True, conflicts: dict[str, list[int]] | None = None,
 ) -> list[Outcome]:
     """Match every line of a chunk, in order; ``index`` collects the customers and loans to write."""
-    matcher = Matcher(index, uploaded_at, currency, default_after_days)
+    matcher = Matcher(index, uploaded_at, currency, default_after_days, may_sync_balances, conflicts or {})
     return [matcher.match(line) for line in lines]

@@ -4,9 +4,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
-from uploads.choices import FileFormat, MatchMethod, RowStatus, UploadStatus
+from uploads.choices import Decision, FileFormat, MatchMethod, ReviewKind, RowStatus, UploadStatus
 
 
 class FileUpload(TimeStampedModel):
@@ -27,6 +28,7 @@ class FileUpload(TimeStampedModel):
     success_records = models.PositiveIntegerField(default=0)
     failed_records = models.PositiveIntegerField(default=0)
     skipped_records = models.PositiveIntegerField(default=0)
+    review_records = models.PositiveIntegerField(default=0, help_text="Lines waiting for review (needs_review)")
     customers_created = models.PositiveIntegerField(default=0)
     customers_matched = models.PositiveIntegerField(default=0)
     debts_created = models.PositiveIntegerField(default=0)
@@ -41,6 +43,11 @@ class FileUpload(TimeStampedModel):
     delimiter = models.CharField(max_length=1, blank=True)
     headers = models.JSONField(default=list, blank=True, help_text="Column headers as written in the file")
     phone_region = models.CharField(max_length=2, blank=True, help_text="Region for phone numbers without a country code")
+    may_sync_balances = models.BooleanField(
+        default=False,
+        help_text="The uploader held debts.sync_balances: lines may change known loans' balances, original amounts and "
+                  "statuses (otherwise those lines wait for review)",
+    )
     # The resume point: every record up to this line is committed with its
     # chunk, so a crashed worker's successor starts right after it.
     last_line_number = models.PositiveIntegerField(default=0)
@@ -87,7 +94,7 @@ class UploadRow(models.Model):
         db_column="match_loan_id",
     )
     match_method = models.CharField(max_length=20, choices=MatchMethod.choices, blank=True)
-    status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING)  # indexed with file_upload
+    status = models.CharField(max_length=16, choices=RowStatus.choices, default=RowStatus.PENDING)  # indexed with file_upload
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -103,6 +110,42 @@ class UploadRow(models.Model):
             # every chunk, so it never reads the (large) rows themselves.
             models.Index(fields=["row_fingerprint", "status", "matched_debt", "matched_customer"], name="upload_row_fp_done"),
         ]
+        permissions = [("resolve_uploadrow", "Can resolve upload lines waiting for review")]
 
     def __str__(self):
         return f"{self.file_upload_id}:{self.line_number} ({self.status})"
+
+
+class UploadRowReview(models.Model):
+    """Why a loan-book line waits for review, and what a reviewer decided (``upload_row_reviews``).
+
+    The line (``UploadRow``, status ``needs_review``) moves no money and
+    places no call until a reviewer attaches it to the candidate, creates a
+    new customer for it, or rejects it (``uploads.services.review``).
+    """
+
+    row = models.OneToOneField(UploadRow, on_delete=models.CASCADE, related_name="review")
+    kind = models.CharField(max_length=16, choices=ReviewKind.choices)
+    reason = models.TextField()
+    candidate_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who the line would be attached to",
+    )
+    candidate_debt = models.ForeignKey("debts.Debt", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The line as read (typed values; a national ID encrypted), so a decision
+    # applies exactly what the file said.
+    values = models.JSONField(default=dict)
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["values"])
+
+    class Meta:
+        db_table = "upload_row_reviews"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["decision", "kind"], name="upload_review_open")]
+
+    def __str__(self):
+        return f"review of {self.row_id} ({self.kind}{', ' + self.decision if self.decision else ''})"

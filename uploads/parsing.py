@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -39,11 +39,35 @@ MAX_LENGTHS = {
     "national_id": 64,
 }
 TEXT_FIELDS = ("state", "cluster", "branch", "branch_contact", "employee_name", "employee_id", "employee_contact")
-_AMOUNT_EDGES = re.compile(r"^[^\d\-+.,(]+|[^\d.,)]+$")
-_AMOUNT_SPACES = re.compile(r"[\s'_\u00a0\u202f]")
-_THOUSANDS_COMMA = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?|\d{1,2}(,\d{2})*,\d{3}(\.\d+)?")
-_THOUSANDS_DOT = re.compile(r"\d{1,3}(\.\d{3}){2,}(,\d+)?|\d{1,3}(\.\d{3})+,\d+")
-
+_SEPARATOR_SPACES = "[ '\u00a0\u202f]"
+# Every number shape a loan book may use, each with exactly one reading:
+# thousands grouped in threes (or in Indian lakh groups), a decimal part of
+# one or two digits. (shape, thousands separator, decimal mark)
+_NUMBER_SHAPES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"\d+(?:\.\d{1,2})?"), "", "."),  # 1234, 1234.5
+    (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?"), ",", "."),  # 1,234,567.89
+    (re.compile(r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?"), ",", "."),  # 2,50,000 (lakh)
+    (re.compile(r"\d{1,3}(?:" + _SEPARATOR_SPACES + r"\d{3})+(?:\.\d{1,2})?"), "space", "."),  # 1 234 567.89
+    (re.compile(r"\d{1,3}(?:" + _SEPARATOR_SPACES + r"\d{3})+,\d{1,2}"), "space", ","),  # 1 234 567,89
+    (re.compile(r"\d{1,3}(?:\.\d{3})+,\d{1,2}"), ".", ","),  # 1.234.567,89
+    (re.compile(r"\d{1,3}(?:\.\d{3}){2,}"), ".", ","),  # 1.234.567
+    (re.compile(r"\d+,\d{1,2}"), "", ","),  # 1234,5
+)
+_SPACES_RE = re.compile(_SEPARATOR_SPACES)
+# An amount: an optional ISO currency code (capitals) before or after, the
+# number, and an optional k/m/bn suffix (AMOUNT_SUFFIXES).
+_AMOUNT = re.compile(
+    r"(?:(?P<pre>[A-Z]{3})\s*)?(?P<number>[-+(]?\d[\d.,' \u00a0\u202f]*?\)?)\s*(?P<suffix>[kKmM]|[bB][nN])?(?:\s*(?P<post>[A-Z]{3}))?"
+)
+_SUFFIX_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_DOT_THOUSANDS_OR_DECIMALS = re.compile(r"\d*\.\d{3,}")
+# The documented suffix rule: 1.2m is 1,200,000 exactly (never 1.20).
+AMOUNT_SUFFIXES = {"k": 3, "m": 6, "bn": 9}
+AMOUNT_HELP = "write a number such as 1250000, 1,250,000, UGX 1,250,000 or 1.2m"
+# What our own screens and exports show instead of a value (core.masking:
+# "••••ABCD"; other systems write "****1234" or "XXXX1234"). A masked value
+# typed back into a loan book is refused: it must never become data.
+_MASKED = re.compile(r"\u2022|\*{2,}|[Xx]{4,}|#{4,}")
 
 class FieldError(ValueError):
     pass
@@ -84,44 +108,62 @@ class ParsedRow:
 
 
 def parse_amount(text: str) -> Decimal:
-    """``'1,234.50'``, ``'1.234,50'``, ``'2,50,000'``, ``'UGX 15 000'`` -> Decimal; never negative."""
+    """The amount ``text`` states exactly, or ``FieldError`` saying why it cannot be read.
+
+    ``'1,234.50'``, ``'1.234,50'``, ``'2,50,000'``, ``'UGX 15 000'``, ``'1.2m'``
+    (1,200,000: ``k``, ``m`` and ``bn`` multiply by a thousand, a million and a
+    billion) -> Decimal. Never negative; words, units, symbols and ambiguous
+    separators (``'1.234'``) are refused, never guessed.
+    """
+    return parse_amount_and_currency(text)[0]
+
+
+def parse_amount_and_currency(text: str) -> tuple[Decimal, str]:
+    """``parse_amount``, with the currency code written beside the number ("" if none)."""
     if text.isascii() and text.isdigit() and len(text) <= MAX_INTEGER_DIGITS:  # the common case, fast
-        return Decimal(text).quantize(_CENTS)
-    text = _AMOUNT_SPACES.sub("", _AMOUNT_EDGES.sub("", text.strip()))
-    if text.startswith("(") and text.endswith(")"):
+        return Decimal(text).quantize(_CENTS), ""
+    text = text.strip()
+    parts = _AMOUNT.fullmatch(text)
+    if parts is None:
+        raise FieldError(f"is not an amount ({AMOUNT_HELP}; words, units and symbols are not read)")
+    pre, post, suffix = parts["pre"], parts["post"], parts["suffix"]
+    if pre and post:
+        raise FieldError(f"is not an amount (two currency codes; {AMOUNT_HELP})")
+    number = parts["number"].strip()
+    if number[0] == "-" or (number[0] == "(" and number[-1] == ")"):
         raise FieldError("must not be negative")
-    if "," in text and "." in text:
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")  # 1.234,50
-        else:
-            text = text.replace(",", "")  # 1,234.50
-    elif "," in text:
-        if _THOUSANDS_COMMA.fullmatch(text.lstrip("+-")):
-            text = text.replace(",", "")
-        elif text.count(",") == 1:
-            text = text.replace(",", ".")  # decimal comma: 1234,5
-        else:
-            raise FieldError("is not an amount")
-    elif text.count(".") > 1:
-        if _THOUSANDS_DOT.fullmatch(text.lstrip("+-")):
-            text = text.replace(".", "")
-        else:
-            raise FieldError("is not an amount")
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
-        raise FieldError("is not an amount") from None
-    if not value.is_finite():
-        raise FieldError("is not an amount")
-    if value < 0:
-        raise FieldError("must not be negative")
-    if value.as_tuple().exponent < -2:
-        # "12.300" may be 12.3 or (continental) 12,300: refuse rather than guess.
-        raise FieldError("has more than 2 decimal places (write thousands as 12,300 or 12300)")
+    if not number[0].isdigit() or not number[-1].isdigit():
+        raise FieldError(f"is not an amount ({AMOUNT_HELP})")
+    if suffix:
+        if not _SUFFIX_NUMBER.fullmatch(number):
+            raise FieldError(f"is not an amount (before {suffix!r} write a plain number such as 1.2{suffix}, without separators)")
+        value = Decimal(number).scaleb(AMOUNT_SUFFIXES[suffix.lower()])
+    else:
+        value = _read_number(number)
+    if int(value.as_tuple().exponent) < -2:
+        raise FieldError("has more than 2 decimal places")
     value = value.quantize(_CENTS)
     if len(str(int(value))) > MAX_INTEGER_DIGITS:
         raise FieldError(f"is too large (at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
-    return value
+    return value, pre or post or ""
+
+
+def _read_number(number: str) -> Decimal:
+    """One of ``_NUMBER_SHAPES``, read its one way."""
+    for shape, thousands, decimal_mark in _NUMBER_SHAPES:
+        if shape.fullmatch(number):
+            if thousands == "space":
+                number = _SPACES_RE.sub("", number)
+            elif thousands:
+                number = number.replace(thousands, "")
+            return Decimal(number.replace(",", ".") if decimal_mark == "," else number)
+    if _DOT_THOUSANDS_OR_DECIMALS.fullmatch(number):
+        # "12.300" is 12.3 in one country and 12,300 in the next.
+        raise FieldError(
+            "is ambiguous: a dot followed by three digits may be decimals or thousands "
+            "(write 12,300 or 12300; at most 2 decimal places)"
+        )
+    raise FieldError(f"is not an amount (thousands in groups of three, at most 2 decimal places; {AMOUNT_HELP})")
 
 
 @lru_cache(maxsize=8192)
@@ -162,6 +204,8 @@ def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> Parse
     line = record.line_number
 
     def fail(field_name: str, value: str, message: str) -> None:
+        if value == MASKED_CELL:
+            return
         shown = mask(value) if field_name == "national_id" else value
         row.errors.append(f'line {line}, column "{header_map.header_for(field_name)}" = "{shown}": {message}')
 
@@ -170,10 +214,32 @@ def parse_record(record: Record, header_map: HeaderMap, *, region: str) -> Parse
             f"line {line}: {len(header_map.headers) + len(record.extra_cells)} values but the header has "
             f"{len(header_map.headers)} columns (an unquoted delimiter inside a value?)"
         )
+    if _MASKED.search("\x1f".join(values.values())) is not None:
+        values = _refuse_masks(values, fail)
     _who_and_which_loan(values, row, fail, region)
     _amounts_and_dates(values, row, fail)
     _details(values, row, fail)
     return row
+
+
+MASKED_CELL = "\x00masked"  # stands in for a refused cell: reported once, not again as "required" or "not a phone"
+
+
+def looks_masked(text: str) -> bool:
+    """True when ``text`` looks like a masked value (``••••ABCD``, ``****1234``, ``XXXX1234``)."""
+    return _MASKED.search(text) is not None
+
+
+def _refuse_masks(values: dict[str, str], fail: Fail) -> dict[str, str]:
+    """Fail each masked cell; the values without them, so the rest of the line is still checked."""
+    kept = {}
+    for field_name, text in values.items():
+        if text and looks_masked(text):
+            fail(field_name, text, "looks like a masked value (••••1234, ****1234, XXXX1234): write the real value; a mask is never stored")
+            kept[field_name] = MASKED_CELL
+        else:
+            kept[field_name] = text
+    return kept
 
 
 def _who_and_which_loan(values: dict[str, str], row: ParsedRow, fail: Fail, region: str) -> None:
@@ -211,9 +277,15 @@ def _amounts_and_dates(values: dict[str, str], row: ParsedRow, fail: Fail) -> No
         fail("amount", amount, "is required")
     else:
         try:
-            row.amount = parse_amount(amount)
+            row.amount, code = parse_amount_and_currency(amount)
         except FieldError as exc:
             fail("amount", amount, str(exc))
+        else:
+            written = values.get("currency", "").upper()
+            if code and written and code != written:
+                fail("amount", amount, f"is in {code} but the line's currency is {written}")
+            elif code and not written:
+                row.currency = code
 
     for field_name in ("due_amount", "last_paid_amount", "principal_amount"):
         text = values.get(field_name, "")

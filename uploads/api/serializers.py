@@ -1,7 +1,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from uploads.models import FileUpload, UploadRow
+from uploads.choices import Decision
+from uploads.models import FileUpload, UploadRow, UploadRowReview
 
 
 class FileUploadSerializer(serializers.ModelSerializer):
@@ -22,7 +23,22 @@ class FileUploadCreateSerializer(serializers.Serializer):
     )
 
 
+class UploadRowReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UploadRowReview
+        fields = ["kind", "reason", "candidate_customer", "candidate_debt", "decision", "decided_by", "decided_at", "note"]
+
+
 class UploadRowSerializer(serializers.ModelSerializer):
+    review = UploadRowReviewSerializer(read_only=True, default=None, help_text="Why the line waits (waited) for review, and the decision")
+
     class Meta:
         model = UploadRow
         fields = "__all__"
+
+
+class UploadRowResolveSerializer(serializers.Serializer):
+    """A reviewer's decision on a line waiting for review."""
+
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from uploads.api import views
@@ -7,4 +8,7 @@ router.include_root_view = False
 router.register("uploads", views.FileUploadViewSet, basename="upload")
 router.register("upload-rows", views.UploadRowViewSet, basename="upload-row")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("uploads/rows/<int:pk>/resolve/", views.UploadRowResolveView.as_view(), name="upload-row-resolve"),
+    *router.urls,
+]

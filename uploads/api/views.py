@@ -4,11 +4,18 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from uploads import services
-from uploads.api.serializers import FileUploadCreateSerializer, FileUploadSerializer, UploadRowSerializer
+from uploads.api.serializers import (
+    FileUploadCreateSerializer,
+    FileUploadSerializer,
+    UploadRowResolveSerializer,
+    UploadRowSerializer,
+)
 from uploads.filters import FileUploadFilterSet, UploadRowFilterSet
 from uploads.models import FileUpload, UploadRow
 
@@ -28,7 +35,7 @@ class FileUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "rows":
             # The rows of one upload; permissions and filters are the rows' own.
             pk = str(self.kwargs.get("pk"))
-            rows = super().get_queryset().order_by("line_number")
+            rows = super().get_queryset().select_related("review").order_by("line_number")
             return rows.filter(file_upload_id=int(pk)) if pk.isascii() and pk.isdigit() else rows.none()
         return super().get_queryset()
 
@@ -70,7 +77,34 @@ class FileUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class UploadRowViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = UploadRow.objects.all()
+    queryset = UploadRow.objects.select_related("review")
     serializer_class = UploadRowSerializer
     filterset_class = UploadRowFilterSet
     ordering_fields = ["line_number", "id"]
+
+
+class UploadRowResolveView(APIView):
+    """``POST /api/v1/uploads/rows/{id}/resolve/``: a reviewer's decision on a line waiting for review.
+
+    The service checks the rights (``uploads.resolve_uploadrow``, and
+    ``debts.sync_balances`` for a line that moves a balance): 403 without
+    them, 400 when the line is not waiting or the decision does not fit.
+    """
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        summary="Resolve a line waiting for review: attach it to the candidate, create a new customer, or reject it",
+        request=UploadRowResolveSerializer,
+        responses={200: UploadRowSerializer, 400: OpenApiResponse(description="Not waiting for review, or the decision does not fit"),
+                   403: OpenApiResponse(description="Missing uploads.resolve_uploadrow (or debts.sync_balances)")},
+    )
+    def post(self, request, pk: int):
+        form = UploadRowResolveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        get_object_or_404(UploadRow, pk=pk)
+        row = services.upload_row_resolve(
+            row_id=pk, decision=form.validated_data["decision"], user=request.user, note=form.validated_data.get("note", ""),
+        )
+        return Response(UploadRowSerializer(UploadRow.objects.select_related("review").get(pk=row.pk)).data)

@@ -7,7 +7,9 @@ through here:
   the job; ``file_upload_resume`` puts an interrupted or failed job back on
   the queue;
 * ``process``: ``file_upload_process`` imports it chunk by chunk (the Celery
-  task calls it), matching each line by the rules in ``uploads.matching``.
+  task calls it), matching each line by the rules in ``uploads.matching``;
+* ``review``: ``upload_row_resolve`` applies a reviewer's decision on a line
+  waiting for review (attach, new customer, reject).
 
 This package is the write path for customers and debts that come from a loan
 book; the per-row rules (validation, matching, what an update changes) live
@@ -24,6 +26,7 @@ from uploads.services.accept import (
     file_upload_resume_stalled,
 )
 from uploads.services.process import SUCCESS_STATUSES, ImportCounts, file_upload_process
+from uploads.services.review import RESOLVE_PERMISSION, SYNC_BALANCES_PERMISSION, upload_row_resolve
 
 __all__ = [
     "ALLOWED_CONTENT_TYPES",
@@ -31,10 +34,13 @@ __all__ = [
     "FINAL_STATUSES",
     "SUCCESS_STATUSES",
     "ImportCounts",
+    "RESOLVE_PERMISSION",
+    "SYNC_BALANCES_PERMISSION",
     "UploadRejected",
     "file_upload_check",
     "file_upload_create",
     "file_upload_process",
     "file_upload_resume",
     "file_upload_resume_stalled",
+    "upload_row_resolve",
 ]

@@ -15,9 +15,9 @@ from itertools import islice
 
 from core.masking import mask
 from customers.models import Customer
-from uploads.matching import Line
+from uploads.matching import Line, loan_key
 from uploads.parsing import ParsedRow, parse_record
-from uploads.readers import HeaderMap, LoanBookReader, Record, normalize_header
+from uploads.readers import HeaderMap, LoanBookReader, Record, cell_text, normalize_header
 
 _NATIONAL_ID_HASH = Customer._meta.get_field("national_id_hash")
 
@@ -60,6 +60,60 @@ def _prepare(record: Record, plan: _HeaderPlan, region: str) -> Prepared:
         values.extend(record.extra_cells)
     fingerprint = hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()
     return Prepared(record, row, raw, fingerprint, nid_hash)
+
+
+def loan_id_conflicts(reader: LoanBookReader, *, expected_lines: int = 0) -> dict[str, list[int]]:
+    """Loan key -> every line number of a loan_id written on several lines with different content.
+
+    Chunks are committed one by one, so a conflict between line 10 and line
+    90,000 has to be known before line 10 is applied: two passes over the
+    file before the import. The first marks each loan_id's slot in a byte
+    table (16 MB at most: memory stays flat for a million lines); the
+    second looks only at loan_ids whose slot was hit twice (the real repeats
+    and a few hash neighbours) and compares their lines' content exactly.
+    """
+    size = 1 << 12
+    while size < expected_lines * 16 and size < 1 << 24:
+        size <<= 1
+    mask = size - 1
+    seen = bytearray(size)
+    repeats = False
+    column = reader.header_map.field_index["loan_id"] if reader.header_map else None
+    if column is None:
+        return {}
+    header_seen = False
+    plain = reader.cells_are_text
+    for _line, cells in reader._rows():
+        if not header_seen:
+            if any(cell_text(c) for c in cells):
+                header_seen = True
+            continue
+        if column >= len(cells):
+            continue
+        loan_id = cells[column].strip() if plain else cell_text(cells[column])
+        if not loan_id:
+            continue
+        slot = hash(loan_key(loan_id)) & mask
+        if seen[slot]:
+            seen[slot] = 2
+            repeats = True
+        else:
+            seen[slot] = 1
+    if not repeats:
+        return {}
+    contents: dict[str, dict[tuple, list[int]]] = {}
+    for record in reader.records():
+        loan_id = record.values.get("loan_id", "")
+        if not loan_id:
+            continue
+        key = loan_key(loan_id)
+        if seen[hash(key) & mask] == 2:
+            content = (*record.raw.values(), *record.extra_cells)
+            contents.setdefault(key, {}).setdefault(content, []).append(record.line_number)
+    return {
+        key: sorted(n for lines in by_content.values() for n in lines)
+        for key, by_content in contents.items() if len(by_content) > 1
+    }
 
 
 def prepared_chunks(reader: LoanBookReader, records: Iterator[Record], region: str, chunk_size: int) -> Iterator[list[Prepared]]:

@@ -3,20 +3,27 @@ then loans (they need the customers' ids), then the upload rows, each as
 multi-row statements (an import of 100,000 lines must not cost 100,000
 round trips).
 
-Bulk writes bypass model ``save()``, so loan-book changes leave no
-django-simple-history entries: the UploadRow (raw line, what it matched,
-when) is the audit trail of every change.
+Bulk writes bypass model ``save()``, so the django-simple-history rows of
+the customers and loans a chunk created or changed are written here too, in
+bulk (``write_history``: one INSERT … SELECT per table and kind, a snapshot
+of the rows as they now are), next to the UploadRow (raw line, what it
+matched, when).
 """
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import connection
 
 from core import bulk, crypto
 from customers.models import Customer
 from debts.choices import DebtType
 from debts.models import Debt
 from uploads.matching import DEBT_UPDATE_FIELDS, CustomerRecord, DebtRecord, LoanBookIndex, Outcome
-from uploads.models import FileUpload, UploadRow
+from uploads.models import FileUpload, UploadRow, UploadRowReview
+from uploads.parsing import ParsedRow
 
 
 def _insert_customers(index: LoanBookIndex, stamp, uploaded) -> None:
@@ -112,3 +119,93 @@ def insert_upload_rows(upload: FileUpload, rows: list[dict], now: datetime) -> N
     bulk.insert(UploadRow, rows, constants={
         "file_upload_id": upload.pk, "processed_at": stamp, "created_at": stamp, "updated_at": stamp,
     })
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _insert_history(model, ids: list[int], *, history_type: str, stamp, user_id: int | None, reason: str) -> None:
+    """A history row per id: a snapshot of the row as it now is, written by the database itself."""
+    if not ids:
+        return
+    qn = connection.ops.quote_name
+    historical = model.history.model
+    base_columns = {f.column for f in model._meta.concrete_fields}
+    columns = [f.column for f in historical._meta.concrete_fields if f.column in base_columns]
+    names = ", ".join(qn(c) for c in columns)
+    head = (
+        f"INSERT INTO {qn(historical._meta.db_table)} ({names}, history_date, history_change_reason, history_type, history_user_id) "
+        f"SELECT {names}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.pk.column)} IN "
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 5000):
+            batch = ids[start : start + 5000]
+            cursor.execute(head + "(" + ", ".join(["%s"] * len(batch)) + ")", [stamp, reason[:100], history_type, user_id, *batch])
+
+
+def write_history(index: LoanBookIndex, now: datetime, *, user_id: int | None, reason: str) -> None:
+    """History rows for the customers and loans ``write_matches`` created (+) or changed (~)."""
+    stamp = bulk.db_now(now)
+    new_customers = [c.pk for c in index.new_customers]
+    created = set(new_customers)
+    changed_customers = [pk for pk, c in index.customers.items() if c.changed and pk not in created]
+    _insert_history(Customer, new_customers, history_type="+", stamp=stamp, user_id=user_id, reason=reason)
+    _insert_history(Customer, sorted(changed_customers), history_type="~", stamp=stamp, user_id=user_id, reason=reason)
+    _insert_history(Debt, [d.pk for d in index.new_debts], history_type="+", stamp=stamp, user_id=user_id, reason=reason)
+    _insert_history(Debt, sorted(index.changed_debts), history_type="~", stamp=stamp, user_id=user_id, reason=reason)
+
+
+# --------------------------------------------------------------------------- the review queue
+
+
+def row_values(row: ParsedRow) -> dict:
+    """A parsed line as JSON (amounts and dates as text, the national ID encrypted)."""
+    values = {}
+    for f in dataclasses.fields(row):
+        value = getattr(row, f.name)
+        if f.name == "errors":
+            continue
+        if f.name == "national_id" and value:
+            value = crypto.encrypt(value)
+        elif isinstance(value, (Decimal, date)):
+            value = str(value) if isinstance(value, Decimal) else value.isoformat()
+        values[f.name] = value
+    return values
+
+
+_DECIMALS = ("amount", "due_amount", "last_paid_amount", "principal_amount")
+_DATES = ("due_date", "last_paid_date")
+
+
+def parsed_row(values: dict) -> ParsedRow:
+    """``row_values`` read back."""
+    kwargs = dict(values)
+    for name in _DECIMALS:
+        if kwargs.get(name) is not None:
+            kwargs[name] = Decimal(kwargs[name])
+    for name in _DATES:
+        if kwargs.get(name):
+            kwargs[name] = date.fromisoformat(kwargs[name])
+    if kwargs.get("national_id"):
+        kwargs["national_id"] = crypto.decrypt(kwargs["national_id"])
+    return ParsedRow(**kwargs)
+
+
+def insert_reviews(upload: FileUpload, outcomes: list[Outcome]) -> None:
+    """The review entry of each line that waits for review (after its UploadRow is written)."""
+    waiting = [o for o in outcomes if o.review_kind]
+    if not waiting:
+        return
+    ids = dict(
+        UploadRow.objects.filter(file_upload_id=upload.pk, line_number__in=[o.line.row.line_number for o in waiting])
+        .values_list("line_number", "id")
+    )
+    UploadRowReview.objects.bulk_create([
+        UploadRowReview(
+            row_id=ids[o.line.row.line_number], kind=o.review_kind, reason=o.error,
+            candidate_customer_id=o.candidate.pk if o.candidate else None,
+            candidate_debt_id=o.candidate_debt.pk if o.candidate_debt else None,
+            values=row_values(o.line.row),
+        )
+        for o in waiting
+    ])

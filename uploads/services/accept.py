@@ -113,6 +113,7 @@ def file_upload_create(
     phone_region: str | None = None,
     store: bool = True,
     enqueue: bool = True,
+    may_sync_balances: bool | None = None,
 ) -> FileUpload:
     """Check ``fileobj``, record the upload job (and the file), and queue its processing.
 
@@ -122,10 +123,19 @@ def file_upload_create(
     (``duplicate_of``); its rows that were imported before are skipped.
     ``store=False`` keeps the file out of storage (dry runs: process it with
     ``file_upload_process(source=...)``).
+
+    ``may_sync_balances``: whether the file's lines may change known loans'
+    balances, original amounts and statuses (else those lines wait for
+    review). By default, whether ``uploaded_by`` holds
+    ``debts.sync_balances``; no user, no right. Only the
+    ``import_loan_book`` command (run on the server, without ``--user``)
+    passes True.
     """
     reader = file_upload_check(fileobj=fileobj, filename=filename, content_type=content_type)
     sha256, size = _sha256(fileobj)
     region = (phone_region or settings.PHONE_DEFAULT_REGION).upper()
+    if may_sync_balances is None:
+        may_sync_balances = bool(uploaded_by is not None and uploaded_by.has_perm("debts.sync_balances"))
     upload = FileUpload(
         filename=os.path.basename(filename)[:255],
         sha256=sha256,
@@ -138,6 +148,7 @@ def file_upload_create(
         delimiter=reader.delimiter,
         headers=reader.headers,
         phone_region=region,
+        may_sync_balances=may_sync_balances,
     )
     if store:
         fileobj.seek(0)

@@ -24,11 +24,11 @@ from core.jobs import attempts_used_up_note
 from customers.models import Customer
 from debts.models import Debt
 from uploads.choices import MatchMethod, RowStatus, UploadStatus
-from uploads.matching import DEBT_UPDATE_FIELDS, CustomerRecord, LoanBookIndex, Outcome, match_lines
+from uploads.matching import DEBT_UPDATE_FIELDS, CustomerRecord, Line, LoanBookIndex, Outcome, match_lines
 from uploads.models import FileUpload, UploadRow
 from uploads.readers import LoanBookError, LoanBookReader, open_loan_book
-from uploads.services._lines import Prepared, in_background, prepared_chunks
-from uploads.services._write import insert_upload_rows, upload_row, write_matches
+from uploads.services._lines import Prepared, in_background, loan_id_conflicts, prepared_chunks
+from uploads.services._write import insert_reviews, insert_upload_rows, upload_row, write_history, write_matches
 from uploads.services.accept import FINAL_STATUSES
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ SUCCESS_STATUSES = (RowStatus.MATCHED, RowStatus.CREATED, RowStatus.UPDATED)
 CHUNK_ATTEMPTS = 4
 RESUME_HINT = "Resume it from the admin once the cause is fixed."
 _MYSQL_RETRYABLE = {1205, 1213}  # lock wait timeout, deadlock
-_DEBT_LOAD_FIELDS = ("id", "customer_id", "loan_id", *DEBT_UPDATE_FIELDS)
+_DEBT_LOAD_FIELDS = ("id", "customer_id", "loan_id", *DEBT_UPDATE_FIELDS, "days_past_due")
 _CUSTOMER_LOAD_FIELDS = (
     "id", "fingerprint", "full_name", "primary_phone", "secondary_phone", "national_id_hash", "email", "state",
     "first_uploaded_at",
@@ -60,6 +60,7 @@ class ImportCounts:
     skipped: int
     failed: int
     status: str
+    review: int = 0
 
     @classmethod
     def of(cls, upload: FileUpload) -> ImportCounts:
@@ -74,6 +75,7 @@ class ImportCounts:
             skipped=upload.skipped_records,
             failed=upload.failed_records,
             status=upload.status,
+            review=upload.review_records,
         )
 
 
@@ -150,10 +152,13 @@ def _start(upload: FileUpload, reader: LoanBookReader) -> None:
 def _import_records(upload: FileUpload, reader: LoanBookReader, progress: Callable[[int, int], None] | None, chunk_size: int) -> None:
     """Every record after the last committed line, a chunk at a time."""
     region = upload.phone_region or settings.PHONE_DEFAULT_REGION
+    # Over the whole file on every run (a resumed one too): a line already
+    # committed still makes its later twin a conflict.
+    conflicts = loan_id_conflicts(reader, expected_lines=upload.total_records)
     records = (r for r in reader.records() if r.line_number > upload.last_line_number)
     with closing(in_background(prepared_chunks(reader, records, region, chunk_size))) as chunks:
         for prepared in chunks:
-            _import_chunk_with_retry(upload, prepared)
+            _import_chunk_with_retry(upload, prepared, conflicts)
             # With DEBUG on, Django keeps every query's SQL; a million-line
             # import would hold gigabytes of INSERT text.
             reset_queries()
@@ -175,10 +180,25 @@ def _finish(upload_id: int) -> FileUpload:
     upload = FileUpload.objects.select_for_update().get(pk=upload_id)
     if upload.status in FINAL_STATUSES:
         return upload
+    recount(upload)
+    upload.completed_at = timezone.now()
+    upload.save()
+    logger.info(
+        "upload %s %s: %s rows, %s ok, %s skipped, %s failed, %s waiting for review",
+        upload_id, upload.status, upload.total_records, upload.success_records, upload.skipped_records, upload.failed_records,
+        upload.review_records,
+    )
+    return upload
+
+
+def recount(upload: FileUpload) -> None:
+    """Set the upload's counts and final status from its rows (not saved)."""
+    upload_id = upload.pk
     agg = UploadRow.objects.filter(file_upload_id=upload_id).aggregate(
         rows=Count("id"),
         success=Count("id", filter=Q(status__in=SUCCESS_STATUSES)),
-        failed=Count("id", filter=Q(status=RowStatus.FAILED)),
+        failed=Count("id", filter=Q(status__in=(RowStatus.FAILED, RowStatus.REJECTED))),
+        review=Count("id", filter=Q(status=RowStatus.NEEDS_REVIEW)),
         skipped=Count("id", filter=Q(status=RowStatus.SKIPPED)),
         created=Count("id", filter=Q(status=RowStatus.CREATED)),
         updated=Count("id", filter=Q(status=RowStatus.UPDATED)),
@@ -190,28 +210,22 @@ def _finish(upload_id: int) -> FileUpload:
     upload.success_records = agg["success"]
     upload.failed_records = agg["failed"]
     upload.skipped_records = agg["skipped"]
+    upload.review_records = agg["review"]
     upload.debts_created = agg["created"]
     upload.debts_updated = agg["updated"]
     upload.customers_created = agg["new_customers"]
     upload.customers_matched = agg["customers"] - agg["new_customers"]
     upload.status = UploadStatus.COMPLETED_WITH_ERRORS if agg["failed"] else UploadStatus.COMPLETED
-    upload.completed_at = timezone.now()
-    upload.save()
-    logger.info(
-        "upload %s %s: %s rows, %s ok, %s skipped, %s failed",
-        upload_id, upload.status, agg["rows"], agg["success"], agg["skipped"], agg["failed"],
-    )
-    return upload
 
 
 # --------------------------------------------------------------------------- one chunk
 
 
-def _import_chunk_with_retry(upload: FileUpload, prepared: list[Prepared]) -> None:
+def _import_chunk_with_retry(upload: FileUpload, prepared: list[Prepared], conflicts: dict[str, list[int]]) -> None:
     first_line = prepared[0].record.line_number
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
-            _import_chunk(upload, prepared)
+            _import_chunk(upload, prepared, conflicts)
             return
         except IntegrityError:
             # Another upload processed at the same time created the same
@@ -226,7 +240,7 @@ def _import_chunk_with_retry(upload: FileUpload, prepared: list[Prepared]) -> No
             logger.info("upload %s: chunk at line %s hit %s, retrying", upload.pk, first_line, exc.args[0])
 
 
-def _load_index(prepared: list[Prepared]) -> LoanBookIndex:
+def load_index(prepared: list[Line], *, customer_ids: frozenset[int] = frozenset()) -> LoanBookIndex:
     """What one chunk knows about existing customers and debts (a few IN queries)."""
     ok = [p for p in prepared if p.row.ok]
     index = LoanBookIndex()
@@ -235,11 +249,11 @@ def _load_index(prepared: list[Prepared]) -> LoanBookIndex:
         bulk.fetch_any(Customer, _CUSTOMER_LOAD_FIELDS, primary_phone={p.row.phone for p in ok}, fingerprint=fingerprints)
     )
     loaded = bulk.fetch_any(Debt, _DEBT_LOAD_FIELDS, loan_id={p.row.loan_id for p in ok})
-    owners = {values[1] for values in loaded} - set(index.customers)
+    owners = ({values[1] for values in loaded} | set(customer_ids)) - set(index.customers)
     if owners:
         index.remember_customers(bulk.fetch_any(Customer, _CUSTOMER_LOAD_FIELDS, id=owners))
     for values in loaded:
-        index.remember_debt(values[0], values[1], values[2], dict(zip(DEBT_UPDATE_FIELDS, values[3:], strict=True)))
+        index.remember_debt(values[0], values[1], values[2], dict(zip(_DEBT_LOAD_FIELDS[3:], values[3:], strict=True)))
     _load_email_owners(index, {p.row.email for p in ok if p.row.email})
     _load_done_before(index, {p.fingerprint for p in ok})
     return index
@@ -267,7 +281,7 @@ def _load_done_before(index: LoanBookIndex, fingerprints: set[str]) -> None:
         index.done_before.setdefault(fp, (customer_id, debt_id))
 
 
-def _import_chunk(upload: FileUpload, prepared: list[Prepared]) -> None:
+def _import_chunk(upload: FileUpload, prepared: list[Prepared], conflicts: dict[str, list[int]]) -> None:
     """One chunk, one transaction: customers, debts, upload rows and the upload's counters."""
     now = timezone.now()
     with transaction.atomic():
@@ -280,14 +294,17 @@ def _import_chunk(upload: FileUpload, prepared: list[Prepared]) -> None:
         prepared = [p for p in prepared if p.record.line_number > locked.last_line_number]
         if not prepared:
             return
-        index = _load_index(prepared)
+        index = load_index(prepared)
         outcomes = match_lines(
             index, prepared, uploaded_at=upload.uploaded_at, currency=settings.DEFAULT_CURRENCY,
             default_after_days=settings.DELINQUENCY_DEFAULT_AFTER_DAYS,
+            may_sync_balances=upload.may_sync_balances, conflicts=conflicts,
         )
         write_matches(index, upload, now)
+        write_history(index, now, user_id=upload.uploaded_by_id, reason=f"loan book upload #{upload.pk}")
         rows = [upload_row(outcome) for outcome in outcomes]
         insert_upload_rows(upload, rows, now)
+        insert_reviews(upload, outcomes)
         _count_chunk(upload, index, outcomes, last_line=prepared[-1].record.line_number, now=now)
 
 
@@ -306,6 +323,7 @@ def _count_chunk(upload: FileUpload, index: LoanBookIndex, outcomes: list[Outcom
         success_records=F("success_records") + counts[RowStatus.MATCHED] + counts[RowStatus.CREATED] + counts[RowStatus.UPDATED],
         failed_records=F("failed_records") + counts[RowStatus.FAILED],
         skipped_records=F("skipped_records") + counts[RowStatus.SKIPPED],
+        review_records=F("review_records") + counts[RowStatus.NEEDS_REVIEW],
         debts_created=F("debts_created") + counts[RowStatus.CREATED],
         debts_updated=F("debts_updated") + counts[RowStatus.UPDATED],
         customers_created=F("customers_created") + len(index.new_customers),

@@ -68,10 +68,19 @@ def test_fingerprint_with_another_national_id_is_a_different_person():
     assert index.new_customers == [outcome.customer]
 
 
-def test_phone_alone_matches_when_it_points_at_one_person():
+def test_phone_alone_with_another_name_waits_for_review_with_the_candidate():
     index = _index(_customer(7, "James Okello"))
+    candidate = index.customers[7]
     [outcome] = _match(index, _line(name="Sarah Nakato"))
-    assert outcome.customer.pk == 7 and outcome.method == MatchMethod.PHONE
+    assert (outcome.status, outcome.review_kind, outcome.candidate, outcome.customer) == (RowStatus.NEEDS_REVIEW, "identity", candidate, None)
+    assert outcome.error == f'line 1: the phone {PHONE} belongs to customer #7 "James Okello" ({PHONE}), but the line names "Sarah Nakato"; the names disagree'
+    assert not index.new_customers and not index.new_debts and not candidate.changed
+
+
+def test_the_same_name_in_another_case_spacing_and_order_is_the_same_person():
+    index = _index(_customer(7, "James Okello", fingerprint=""))
+    [outcome] = _match(index, _line(name="  OKELLO   james "))
+    assert (outcome.status, outcome.method, outcome.customer.pk) == (RowStatus.CREATED, MatchMethod.FINGERPRINT, 7)
 
 
 def test_phone_shared_by_several_people_and_no_name_match_is_a_new_customer():
@@ -109,27 +118,65 @@ def test_same_values_again_is_matched_not_updated():
     assert outcome.status == RowStatus.MATCHED and not index.changed_debts
 
 
-def test_a_known_loan_under_an_unknown_phone_belongs_to_its_borrower():
-    index = _index(_customer(7, phone="+256772000001"), debts=[(70, 7, "LN-1", {})])
+def test_a_known_loan_under_an_unknown_phone_waits_for_review():
+    index = _index(_customer(7, "James Okello", phone="+256772000001"), debts=[(70, 7, "LN-1", {"current_balance": Decimal("5")})])
+    owner = index.customers[7]
     [outcome] = _match(index, _line(name="Someone Else", phone="+256772999999"))
-    assert outcome.customer.pk == 7 and outcome.method == MatchMethod.LOAN
+    assert (outcome.status, outcome.review_kind, outcome.candidate, outcome.candidate_debt.pk) == (RowStatus.NEEDS_REVIEW, "loan_owner", owner, 70)
+    assert outcome.error == (
+        'line 1, column "loan_id" = "LN-1": the loan belongs to customer #7 "James Okello" (+256772000001), '
+        "reached here under another phone (+256772999999)"
+    )
+    assert index.debts["ln-1"].current_balance == Decimal("5") and not index.changed_debts
 
 
-def test_a_known_loan_of_another_person_fails_the_line_with_the_reason():
+def test_a_known_loan_of_another_person_waits_for_review():
     index = _index(_customer(7, "James Okello", phone="+256772000001"), _customer(8), debts=[(70, 7, "LN-1", {})])
     [outcome] = _match(index, _line())
-    assert outcome.status == RowStatus.FAILED and outcome.customer is None
+    assert outcome.status == RowStatus.NEEDS_REVIEW and outcome.customer is None and outcome.candidate.pk == 7
     assert outcome.error == (
-        'line 1, column "loan_id" = "LN-1": the loan belongs to customer "James Okello" (+256772000001), '
-        f'but name/phone match "Sarah Nakato" ({PHONE})'
+        'line 1, column "loan_id" = "LN-1": the loan belongs to customer #7 "James Okello" (+256772000001), '
+        f'but the line\'s name and phone match customer #8 "Sarah Nakato" ({PHONE})'
     )
 
 
-def test_a_known_loan_whose_borrower_has_another_national_id_fails_the_line():
+def test_a_known_loan_whose_borrower_has_another_national_id_waits_for_review():
     index = _index(_customer(7, "James Okello", phone="+256772000001", nid_hash="nid-A"), debts=[(70, 7, "LN-1", {})])
     [outcome] = _match(index, _line(phone="+256772999999", nid_hash="nid-B", national_id="CM2"))
-    assert outcome.status == RowStatus.FAILED
-    assert outcome.error == 'line 1, column "loan_id" = "LN-1": the loan belongs to a customer with a different national ID'
+    assert outcome.status == RowStatus.NEEDS_REVIEW
+    assert outcome.error == (
+        'line 1, column "loan_id" = "LN-1": the loan belongs to customer #7 "James Okello" (+256772000001), '
+        "who has a different national ID"
+    )
+
+
+def test_a_balance_change_without_the_right_waits_for_review_and_moves_nothing():
+    index = _index(_customer(7), debts=[(70, 7, "LN-1", {"current_balance": Decimal("1200000.00"), "original_amount": Decimal("1200000.00"), "status": "ACTIVE"})])
+    [outcome] = matching.match_lines(
+        index, [_line(amount="0.00")], uploaded_at=UPLOADED, currency="UGX", default_after_days=90, may_sync_balances=False,
+    )
+    assert (outcome.status, outcome.review_kind, outcome.candidate.pk, outcome.candidate_debt.pk) == (RowStatus.NEEDS_REVIEW, "balance", 7, 70)
+    assert "would change loan #70's current_balance 1200000.00 → 0.00, status ACTIVE → PAID_OFF" in outcome.error
+    debt = index.debts["ln-1"]
+    assert (debt.current_balance, debt.status) == (Decimal("1200000.00"), "ACTIVE") and not index.changed_debts
+
+
+def test_a_balance_change_with_the_right_goes_through_the_debt_status_rule():
+    index = _index(_customer(7), debts=[(70, 7, "LN-1", {"current_balance": Decimal("10"), "status": "PAID_OFF", "days_past_due": 120})])
+    [outcome] = matching.match_lines(index, [_line(amount="50")], uploaded_at=UPLOADED, currency="UGX", default_after_days=90)
+    # Reopened long overdue: defaulted, as debts.rules says for a refund.
+    assert outcome.status == RowStatus.UPDATED and index.changed_debts[70].status == DebtStatus.DEFAULTED
+
+
+def test_a_loan_id_on_lines_with_different_content_fails_them_all_naming_the_others():
+    first, second = matching.match_lines(
+        LoanBookIndex(), [_line(3), _line(9, amount="9999999")], uploaded_at=UPLOADED, currency="UGX", default_after_days=90,
+        conflicts={"ln-1": [3, 9]},
+    )
+    assert [first.status, second.status] == [RowStatus.FAILED, RowStatus.FAILED]
+    assert first.error == ('line 3, column "loan_id" = "LN-1": the same loan_id is on line(s) 9 with different values; '
+                           "none of these lines is applied (keep one line per loan)")
+    assert "is on line(s) 3 with different values" in second.error
 
 
 # --- lines

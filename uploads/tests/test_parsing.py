@@ -54,7 +54,8 @@ def test_each_error_names_line_column_as_written_and_value():
     assert not row.ok
     assert row.errors == [
         'line 7, column "Phone" = "12ab": is not a valid phone number for region UG',
-        'line 7, column "Amount" = "abc": is not an amount',
+        'line 7, column "Amount" = "abc": is not an amount '
+        "(write a number such as 1250000, 1,250,000, UGX 1,250,000 or 1.2m; words, units and symbols are not read)",
         'line 7, column "Due Date" = "32/01/2024": is not a date (use 2024-01-15, 15/01/2024, 15-01-2024 or 15-Jan-2024)',
     ]
 

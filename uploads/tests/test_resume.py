@@ -117,7 +117,7 @@ def test_a_worker_killed_mid_import_resumes_to_the_same_result(tmp_path):
     _write_book(book)
     _seed_existing_loan()
     with open(book, "rb") as handle:
-        upload = file_upload_create(fileobj=handle, filename="book.csv", enqueue=False)
+        upload = file_upload_create(fileobj=handle, filename="book.csv", enqueue=False, may_sync_balances=True)
 
     _kill_the_worker_inside_chunk_4(upload)
 
@@ -134,7 +134,7 @@ def test_a_worker_killed_mid_import_resumes_to_the_same_result(tmp_path):
     _reset()
     _seed_existing_loan()
     with open(book, "rb") as handle:
-        reference = file_upload_create(fileobj=handle, filename="book.csv", enqueue=False)
+        reference = file_upload_create(fileobj=handle, filename="book.csv", enqueue=False, may_sync_balances=True)
     settings.UPLOAD_CHUNK_SIZE = CHUNK
     file_upload_process(upload_id=reference.pk)
     uninterrupted = _snapshot(reference)

@@ -5,7 +5,11 @@
 
 Same service as the admin and the API: the file is stored, recorded as a
 FileUpload, and imported chunk by chunk (here, in this process, so the bar
-moves). ``--dry-run`` runs the whole import and rolls it back: the counts
+moves). Run on the server, the command may change known loans' balances
+(the operator has the server); with ``--user NAME`` it has that user's
+rights, so without ``debts.sync_balances`` such lines wait for review.
+``--region`` is the phone region of numbers written without a country code
+(seed 003's Indian sample: ``--region IN``). ``--dry-run`` runs the whole import and rolls it back: the counts
 are what a real import would do, nothing is kept.
 """
 from __future__ import annotations
@@ -70,7 +74,7 @@ class Command(BaseCommand):
                         with transaction.atomic():
                             upload = file_upload_create(
                                 fileobj=handle, filename=path, uploaded_by=user, uploaded_by_label=label,
-                                phone_region=options["region"], store=False, enqueue=False,
+                                phone_region=options["region"], store=False, enqueue=False, may_sync_balances=True if user is None else None,
                             )
                             upload = self._process(upload.pk, handle, options)
                             raise _DryRunRollback
@@ -79,7 +83,7 @@ class Command(BaseCommand):
                     return self._report(upload, options, dry_run=True)
                 upload = file_upload_create(
                     fileobj=handle, filename=path, uploaded_by=user, uploaded_by_label=label,
-                    phone_region=options["region"], enqueue=False,
+                    phone_region=options["region"], enqueue=False, may_sync_balances=True if user is None else None,
                 )
             except UploadRejected as exc:
                 raise CommandError(str(exc)) from None
@@ -120,7 +124,7 @@ class Command(BaseCommand):
         for label, key in (
             ("lines", "total"), ("customers created", "customers_created"), ("customers matched", "customers_matched"),
             ("debts created", "debts_created"), ("debts updated", "debts_updated"), ("skipped (already imported)", "skipped"),
-            ("failed", "failed"),
+            ("waiting for review", "review"), ("failed", "failed"),
         ):
             self.stdout.write(f"  {label:<28}{counts[key]:>10,}")
         if upload.processing_errors:
