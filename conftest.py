@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -12,6 +14,15 @@ from core import roles
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """API throttles count in the cache: each test starts from zero, so one
+    test's requests never throttle the next. Only the in-process cache is
+    cleared; a shared Redis (REDIS_URL) is never flushed from a test."""
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
 
 
 def _user_in(django_user_model, username: str, role: str | None):

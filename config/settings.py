@@ -8,6 +8,7 @@ refused if left at their development values.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "customers",
+    "axes",
     "details",
     "statements",
     "debts",
@@ -89,6 +91,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+    # A lock wait, deadlock or lost database connection: 503 + Retry-After.
+    "core.dbtrouble.DatabaseTroubleMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -116,10 +122,44 @@ _default_db = env.get_database(
 def _tune(db: dict, test_name: str | None = None) -> dict:
     if db["ENGINE"] == "django.db.backends.mysql":
         db.setdefault("OPTIONS", {})
+# A request waiting on a row or table lock gives up (MySQL error 1205, a 503
+# with Retry-After) well before gunicorn kills the worker (GUNICORN_TIMEOUT):
+# the client gets an answer instead of a dropped connection.
+GUNICORN_TIMEOUT = env.get_int("GUNICORN_TIMEOUT", 60, minimum=2)
+DB_LOCK_WAIT_TIMEOUT = env.get_int("DB_LOCK_WAIT_TIMEOUT", 20, minimum=1)
+# MariaDB's max_statement_time, seconds (0: off). config/gunicorn.conf.py sets
+# it for web processes only (GUNICORN_TIMEOUT - 10): a Celery worker's long
+# import statement must not be cut short.
+DB_MAX_STATEMENT_SECONDS = env.get_int("DB_MAX_STATEMENT_SECONDS", 0, minimum=0)
+if DB_LOCK_WAIT_TIMEOUT >= GUNICORN_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"DB_LOCK_WAIT_TIMEOUT ({DB_LOCK_WAIT_TIMEOUT}) must be less than GUNICORN_TIMEOUT ({GUNICORN_TIMEOUT})"
+    )
+if DB_MAX_STATEMENT_SECONDS >= GUNICORN_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"DB_MAX_STATEMENT_SECONDS ({DB_MAX_STATEMENT_SECONDS}) must be less than GUNICORN_TIMEOUT ({GUNICORN_TIMEOUT})"
+    )
+# Seconds a 503 for database trouble asks the client to wait.
+DB_TROUBLE_RETRY_AFTER = env.get_int("DB_TROUBLE_RETRY_AFTER", 10, minimum=1)
+
+
+def _mysql_init_command() -> str:
+    # Strict mode: MySQL refuses truncated or invalid values instead of
+    # silently mangling them (money especially). innodb_lock_wait_timeout
+    # bounds row-lock waits, lock_wait_timeout metadata (LOCK TABLES) waits.
+    # max_statement_time exists on MariaDB only: the /*M! */ comment runs on
+    # MariaDB and is an ordinary comment to MySQL.
+    command = (
+        "SET sql_mode='STRICT_TRANS_TABLES', innodb_strict_mode=1, "
+        f"innodb_lock_wait_timeout={DB_LOCK_WAIT_TIMEOUT}, lock_wait_timeout={DB_LOCK_WAIT_TIMEOUT}"
+    )
+    if DB_MAX_STATEMENT_SECONDS:
+        command += f" /*M!100108 , max_statement_time={DB_MAX_STATEMENT_SECONDS} */"
+    return command
+
+
         db["OPTIONS"].setdefault("charset", "utf8mb4")
-        # Strict mode: MySQL refuses truncated or invalid values instead of
-        # silently mangling them (money especially).
-        db["OPTIONS"].setdefault("init_command", "SET sql_mode='STRICT_TRANS_TABLES', innodb_strict_mode=1")
+        db["OPTIONS"].setdefault("init_command", _mysql_init_command())
         db["OPTIONS"].setdefault("isolation_level", "read committed")
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     elif db["ENGINE"] == "django.db.backends.sqlite3":
@@ -181,6 +221,18 @@ LOGIN_URL = "/admin/login/"
 # Reverting a debt or payment from its history would move money around the
 # services; history is for reading.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# django-axes: AXES_FAILURE_LIMIT wrong passwords lock the username, and
+# separately the client IP, for AXES_COOLOFF_MINUTES (answered with a 429).
+# ``manage.py axes_reset_username USER`` / ``axes_reset_ip IP`` (or deleting
+# the "access attempts" in the admin) unlock early.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.get_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
 LOGIN_REDIRECT_URL = "/dashboard/"
 
 # --- i18n ------------------------------------------------------------------
@@ -258,7 +310,26 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DEFAULT_THROTTLE_RATES": {"webhook": "6000/min"},
+    # Deep JSON (API_JSON_MAX_DEPTH) and malformed bodies are a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Counted in CACHES["default"]: Redis (REDIS_URL) in production, so every
+    # gunicorn worker and machine shares one count; process memory otherwise.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api.throttling.AnonThrottle",
+        "core.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _rate("API_THROTTLE_ANON", "60/min"),
+        "user": _rate("API_THROTTLE_USER", "1200/min"),
+        # Exact-match SSN / national ID / account-number lookups (per user).
+        "identifier_lookup": _rate("API_THROTTLE_IDENTIFIER_LOOKUP", "30/hour"),
+        # Exotel callbacks for a CallSid we do not know (all senders together).
+        "webhook_unknown_sid": _rate("EXOTEL_UNKNOWN_SID_THROTTLE", "60/min"),
+    },
     # Services raise Django's ValidationError; the API answers it with a 400.
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
@@ -272,6 +343,18 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar),
     # never a CDN: /api/docs/ and /api/redoc/ work with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
+def _rate(name: str, default: str) -> str:
+    value = env.get_str(name, default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 60/min (per s, min, hour or day)")
+    return value
+
+
+# Nesting deeper than this in a JSON body is refused with a 400.
+API_JSON_MAX_DEPTH = env.get_int("API_JSON_MAX_DEPTH", 32, minimum=2)
+# Largest Exotel callback body; its fields are cut to EXOTEL_CALLBACK_MAX_FIELD_LENGTH.
+EXOTEL_WEBHOOK_MAX_BODY_BYTES = env.get_int("EXOTEL_WEBHOOK_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+EXOTEL_CALLBACK_MAX_FIELD_LENGTH = env.get_int("EXOTEL_CALLBACK_MAX_FIELD_LENGTH", 1000, minimum=64)
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Links from collections to their records, for schemathesis' stateful tests.
@@ -361,7 +444,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Query strings in log lines (django.server's request lines, django.request's
+    # warnings) lose their token= and identifier values (LOG_REDACT_QUERY_PARAMS).
+    "filters": {"redact": {"()": "core.logredact.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Query parameters whose values never reach a log line (gunicorn's access log
+# and Django's own request logging), matched case-insensitively.
+LOG_REDACT_QUERY_PARAMS = env.get_list(
+    "LOG_REDACT_QUERY_PARAMS",
+    ["token", "ssn", "national_id", "account_number", "routing_number", "password", "api_key", "secret"],
+)

@@ -18,7 +18,11 @@ TEAM_LEAD = "Team lead"
 ROLE_NAMES = (OPS_ADMIN, COLLECTIONS_AGENT, TEAM_LEAD, RISK_ANALYST, READ_ONLY)
 
 OUR_APPS = ("customers", "details", "statements", "debts", "uploads", "calls")
-ADMIN_EXTRA_APPS = ("django_celery_beat",)
+# Ops admins also hold: the schedules; django-axes' login attempts (deleting
+# a locked-out user's or IP's attempts in the admin unlocks them); and, in the
+# every-permission grant, customers.lookup_identifier (exact-match SSN,
+# national ID and account-number lookups), which no other role holds.
+ADMIN_EXTRA_APPS = ("django_celery_beat", "axes")
 
 
 def _perms(*, apps=OUR_APPS, actions=None, models=None, codenames=()):

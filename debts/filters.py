@@ -1,10 +1,10 @@
 import django_filters
 
-from core.fields import lookup_hash
 from debts.choices import DebtStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
 
 
+# No ?account_number=: POST /api/v1/debts/lookup/ (see core.api.lookups).
 class DebtFilterSet(django_filters.FilterSet):
     status_in = django_filters.MultipleChoiceFilter(field_name="status", choices=DebtStatus.choices, help_text="Any of these statuses")
     min_days_past_due = django_filters.NumberFilter(field_name="days_past_due", lookup_expr="gte")
@@ -15,14 +15,10 @@ class DebtFilterSet(django_filters.FilterSet):
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     issued_before = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
     issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
-    account_number = django_filters.CharFilter(method="filter_account_number", help_text="Exact account number (matched on its keyed hash)")
 
     class Meta:
         model = Debt
         fields = ["customer", "loan_id", "debt_type", "status", "branch", "cluster", "state", "employee_id", "reference_number", "currency"]
-
-    def filter_account_number(self, queryset, name, value):
-        return queryset.filter(account_number_hash=lookup_hash(Debt, "account_number_hash", value))
 
 
 class PaymentFilterSet(django_filters.FilterSet):

@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +27,8 @@ from calls.api.serializers import (
 from calls.filters import CallSessionFilterSet
 from calls.models import CallSession
 from calls.telephony.exotel import MalformedCallback
+from core.api.parsers import BoundedJSONParser
+from core.api.throttling import UnknownCallSidThrottle
 from customers.models import Customer
 from debts.models import Debt
 
@@ -116,12 +118,17 @@ def _batch_targets(values) -> list:
 
 class ExotelWebhookView(APIView):
     """Exotel's StatusCallback. Authenticated by the shared ``token`` in the
-    query string (Exotel cannot sign requests); not throttled, because a
-    refused callback is an event Exotel retries at most twice."""
+    query string (Exotel cannot sign requests). Callbacks for known calls are
+    not throttled (a refused callback is an event Exotel retries at most
+    twice); those for an unknown CallSid, each stored for reconciliation,
+    are (``EXOTEL_UNKNOWN_SID_THROTTLE``: a 429 with Retry-After). A body
+    over ``EXOTEL_WEBHOOK_MAX_BODY_BYTES`` is a 413; one that is not a set
+    of fields, or has a field Exotel would never send, a 400."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    throttle_classes: list = []
+    parser_classes = [FormParser, MultiPartParser, BoundedJSONParser]
 
     @extend_schema(
         operation_id="calls_webhooks_exotel",
@@ -133,7 +140,10 @@ class ExotelWebhookView(APIView):
             "multipart/form-data": ExotelCallbackSerializer,
             "application/json": ExotelCallbackSerializer,
         },
-        responses={200: WebhookAckSerializer, 400: WebhookErrorSerializer, 403: WebhookErrorSerializer},
+        responses={
+            200: WebhookAckSerializer, 400: WebhookErrorSerializer, 403: WebhookErrorSerializer,
+            413: WebhookErrorSerializer, 429: WebhookErrorSerializer,
+        },
     )
     def post(self, request):
         expected = settings.EXOTEL_WEBHOOK_TOKEN or ""
@@ -141,12 +151,33 @@ class ExotelWebhookView(APIView):
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             log.warning("exotel webhook: bad token from %s", request.META.get("REMOTE_ADDR"))
             return Response({"detail": "Invalid webhook token."}, status=status.HTTP_403_FORBIDDEN)
+        limit = settings.EXOTEL_WEBHOOK_MAX_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            log.warning("exotel webhook: body of %s bytes refused from %s", length, request.META.get("REMOTE_ADDR"))
+            return Response(
+                {"detail": f"Callback body of {length:,} bytes is over the {limit:,}-byte limit (EXOTEL_WEBHOOK_MAX_BODY_BYTES)."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        throttle = UnknownCallSidThrottle()
         try:
             data = request.data
-            result = services.call_callback_receive(payload=data)
+            result = services.call_callback_receive(payload=data, may_store_unmatched=lambda: throttle.allow_request(request, self))
         except (MalformedCallback, ParseError) as exc:
             log.warning("exotel webhook: malformed callback refused (%s): %s", exc, _describe(request))
             return Response({"detail": f"Malformed callback: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
+        except services.UnmatchedCallbackRefused as exc:
+            wait = max(1, int(throttle.wait() or 1))
+            log.warning("exotel webhook: callback for unknown CallSid %s refused, over EXOTEL_UNKNOWN_SID_THROTTLE", str(exc)[:64])
+            response = Response(
+                {"detail": f"Too many callbacks for unknown calls; try again in {wait} seconds."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+            response["Retry-After"] = str(wait)
+            return response
         return Response({"result": result.outcome, "call": result.session_id, "status": result.status})
 
 

@@ -28,7 +28,7 @@ services``), not from the modules.
 """
 from __future__ import annotations
 
-from calls.services.callbacks import CallbackResult, call_callback_receive, call_simulation_play_step
+from calls.services.callbacks import CallbackResult, UnmatchedCallbackRefused, call_callback_receive, call_simulation_play_step
 from calls.services.dispatch import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_MAX_SECONDS,
@@ -67,6 +67,7 @@ __all__ = [
     "CallTarget",
     "CallbackResult",
     "DispatchResult",
+    "UnmatchedCallbackRefused",
     "agent_number_refusal",
     "allowed_agent_number",
     "call_callback_receive",

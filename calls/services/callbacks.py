@@ -13,6 +13,7 @@ Its CustomField alone never binds it to a session.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import OperationalError, transaction
@@ -37,6 +38,11 @@ class CallbackResult:
     status: str = ""
 
 
+class UnmatchedCallbackRefused(Exception):
+    """A callback for an unknown CallSid arrived past the rate that may be
+    stored (the webhook's throttle). Nothing was written; the sender retries."""
+
+
 def _with_deadlock_retry(fn, attempts: int = 3):
     # Two calls of one customer finishing at the same instant both update
     # that customer's row; InnoDB may pick one as a deadlock victim. The
@@ -50,20 +56,24 @@ def _with_deadlock_retry(fn, attempts: int = 3):
             log.info("deadlock applying a callback, retrying: %s", exc)
 
 
-def call_callback_receive(*, payload, provider: str = TelephonyProvider.EXOTEL) -> CallbackResult:
+def call_callback_receive(
+    *, payload, provider: str = TelephonyProvider.EXOTEL, may_store_unmatched: Callable[[], bool] | None = None
+) -> CallbackResult:
     """Apply one status callback (a form body, flattened or not).
 
     Raises ``MalformedCallback`` when the body is not a callback we can act
     on. A callback for a CallSid we do not know is stored as an
-    UnmatchedCallback for reconciliation, never dropped.
+    UnmatchedCallback for reconciliation, unless ``may_store_unmatched``
+    (the webhook's throttle) says no: then ``UnmatchedCallbackRefused`` is
+    raised and nothing is written.
     """
     data = flatten_form(payload)
     event = parse_status_callback(data)
-    return _with_deadlock_retry(lambda: _callback_apply(event, provider))
+    return _with_deadlock_retry(lambda: _callback_apply(event, provider, may_store_unmatched))
 
 
 @transaction.atomic
-def _callback_apply(event: CallbackEvent, provider: str) -> CallbackResult:
+def _callback_apply(event: CallbackEvent, provider: str, may_store_unmatched: Callable[[], bool] | None = None) -> CallbackResult:
     session = CallSession.objects.select_for_update().filter(call_sid=event.call_sid).first()
     if session is None:
         # Exotel can call back before our connect request has stored the sid
@@ -75,6 +85,8 @@ def _callback_apply(event: CallbackEvent, provider: str) -> CallbackResult:
             call_sid=event.call_sid, status=event.provider_status, reconciled_at__isnull=True
         ).first()
         if stored is None:
+            if may_store_unmatched is not None and not may_store_unmatched():
+                raise UnmatchedCallbackRefused(event.call_sid)
             stored = UnmatchedCallback.objects.create(provider=provider, call_sid=event.call_sid, status=event.provider_status, payload=event.payload)
             if event.custom_field.isdigit() and CallSession.objects.filter(pk=int(event.custom_field), call_sid__isnull=True).exists():
                 # A session awaiting its sid: ask the provider now rather

@@ -97,30 +97,59 @@ def parse_exotel_datetime(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=exotel_timezone())
 
 
+# A callback is a few dozen short fields. What is kept of one is bounded,
+# whatever is sent: fields (and legs) beyond these counts are dropped, text
+# is cut to EXOTEL_CALLBACK_MAX_FIELD_LENGTH, nesting below two levels is
+# kept as (cut) text.
+MAX_CALLBACK_FIELDS = 100
+MAX_CALLBACK_LEGS = 10
+MAX_CALLBACK_DURATION_SECONDS = 86400
+
+
+def _bounded(value, depth: int = 0):
+    limit = settings.EXOTEL_CALLBACK_MAX_FIELD_LENGTH
+    if isinstance(value, str):
+        return value[:limit]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if depth < 2 and isinstance(value, Mapping):
+        return {str(k)[:64]: _bounded(v, depth + 1) for k, v in list(value.items())[:MAX_CALLBACK_FIELDS]}
+    if depth < 2 and isinstance(value, (list, tuple)):
+        return [_bounded(v, depth + 1) for v in list(value)[:MAX_CALLBACK_FIELDS]]
+    return str(value)[:limit]
+
+
 def flatten_form(data) -> dict:
     """A QueryDict (or any mapping) as a plain JSON-able dict; Exotel's
-    ``Legs[i][Key]`` fields become a ``Legs`` list."""
+    ``Legs[i][Key]`` fields become a ``Legs`` list. Anything else (a JSON
+    string, number or null) is a ``MalformedCallback``. Sizes are bounded
+    (``_bounded``)."""
     if hasattr(data, "lists"):
         items = [(k, v[-1] if len(v) == 1 else v) for k, v in data.lists()]
+    elif isinstance(data, Mapping):
+        items = list(data.items())
     else:
-        items = list(dict(data).items())
+        raise MalformedCallback(f"the body is a JSON {type(data).__name__ if data is not None else 'null'}, not a set of fields")
+    items = items[:MAX_CALLBACK_FIELDS]
     flat: dict = {}
     legs: dict[int, dict] = {}
     for key, value in items:
         if hasattr(value, "read"):  # an uploaded file in a multipart body: not ours to keep
             continue
-        match = _LEG_KEY_RE.match(str(key))
+        match = _LEG_KEY_RE.match(str(key)[:100])
         if match:
-            legs.setdefault(int(match.group(1)), {})[match.group(2)] = value
+            index = int(match.group(1))
+            if index < MAX_CALLBACK_LEGS:
+                legs.setdefault(index, {})[match.group(2)[:64]] = _bounded(value, 2)
         else:
-            flat[str(key)] = value
+            flat[str(key)[:64]] = _bounded(value)
     if legs:
         flat["Legs"] = [legs[i] for i in sorted(legs)]
     elif isinstance(flat.get("Legs"), str):
         try:
-            flat["Legs"] = json.loads(flat["Legs"])
-        except ValueError:
-            pass  # keep what Exotel sent, verbatim
+            flat["Legs"] = _bounded(json.loads(flat["Legs"]))
+        except (ValueError, RecursionError):
+            pass  # keep what Exotel sent, verbatim (already cut to length)
     return flat
 
 
@@ -158,10 +187,12 @@ def parse_status_callback(payload: Mapping) -> CallbackEvent:
     if raw_duration:
         try:
             duration = int(float(raw_duration))
-        except ValueError:
-            raise MalformedCallback("ConversationDuration is not a number") from None
+        except (ValueError, OverflowError):  # "abc", "nan", "inf"
+            raise MalformedCallback("ConversationDuration is not a finite number") from None
         if duration < 0:
             raise MalformedCallback("ConversationDuration is negative")
+        if duration > MAX_CALLBACK_DURATION_SECONDS:
+            raise MalformedCallback("ConversationDuration is longer than a day")
     recording_url = _text(payload, "RecordingUrl")
     if recording_url.lower() in ("null", "none"):
         recording_url = ""

@@ -45,10 +45,11 @@ def test_a_malformed_account_number_is_refused(ops_client):
     assert response.status_code == 400 and "4 to 34" in response.json()["account_number"][0]
 
 
-def test_filter_by_account_number(ops_client):
+def test_lookup_by_account_number(ops_client):
     customer = CustomerFactory()
     services.bank_account_create(customer_id=customer.pk, account_type="savings", account_number="99990000")
-    assert ops_client.get(API, {"account_number": "9999-0000"}).json()["count"] == 1
+    assert ops_client.post(f"{API}lookup/", {"account_number": "9999-0000"}, format="json").json()["count"] == 1
+    assert ops_client.get(API, {"account_number": "9999-0000"}).status_code == 400
 
 
 def test_agent_reads_but_cannot_add_bank_accounts(agent_client):

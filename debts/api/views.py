@@ -6,13 +6,21 @@ only through the service calls behind the serializers and the
 ``complete``/``fail``/``void``/``refund``/``settle``/``write-off`` actions.
 """
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.lookups import (
+    LOOKUP_THROTTLES,
+    MAX_LOOKUP_RESULTS,
+    CanLookUpIdentifiers,
+    IdentifierField,
+    RefuseIdentifierQueryParams,
+)
 from core.api.viewsets import CreateReadUpdateViewSet
+from core.fields import lookup_hash
 from core.permissions import ModelPermissions
 from customers.models import Customer
 from debts import selectors, services
@@ -56,13 +64,31 @@ def _run_action(view, request, serializer_class, required: str, call):
     return call(body.validated_data)
 
 
-class DebtViewSet(CreateReadUpdateViewSet):
+class DebtLookupSerializer(serializers.Serializer):
+    account_number = IdentifierField(required=True, help_text="The loan's account number (digits; spaces and dashes ignored)")
+
+
+class DebtViewSet(RefuseIdentifierQueryParams, CreateReadUpdateViewSet):
     queryset = Debt.objects.all()
     serializer_class = DebtSerializer
     filterset_class = DebtFilterSet
     search_fields = ["loan_id", "reference_number", "customer__full_name"]
     phone_search_fields = ["customer__primary_phone", "customer__secondary_phone"]  # core.api.filters.PhoneSearchFilter
     ordering_fields = ["created_at", "due_date", "current_balance", "days_past_due", "id"]
+    identifier_query_params = {"account_number": "/api/v1/debts/lookup/"}
+
+    @extend_schema(
+        request=DebtLookupSerializer,
+        responses=inline_serializer("DebtLookupResult", {"count": serializers.IntegerField(), "results": DebtSerializer(many=True)}),
+        summary="Find debts by exact account number (needs customers.lookup_identifier; throttled)",
+    )
+    @action(detail=False, methods=["post"], permission_classes=[CanLookUpIdentifiers], throttle_classes=LOOKUP_THROTTLES)
+    def lookup(self, request):
+        body = DebtLookupSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        digest = lookup_hash(Debt, "account_number_hash", body.validated_data["account_number"])
+        found = list(Debt.objects.filter(account_number_hash=digest).order_by("id")[:MAX_LOOKUP_RESULTS]) if digest else []
+        return Response({"count": len(found), "results": DebtSerializer(found, many=True, context={"request": request}).data})
 
     @extend_schema(request=DebtSettleSerializer, responses={200: DebtSerializer, 202: ApprovalRequestSerializer},
                    summary="Settle for less (needs debts.settle_debt; above APPROVAL_THRESHOLD_UGX forgiven: 202 and an approval request)")

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import BlankAsNullChoiceField
+from core.paths import HideServerPathsMixin, hide_server_paths
 from statements.choices import BalanceMatch, Provider, ReviewDecision, TamperingLevel, VerificationStatus
 from statements.engine.errors import UnsupportedFile
 from statements.engine.sniff import sniff_kind
@@ -29,8 +30,10 @@ class RiskReasonSerializer(serializers.Serializer):
     field = serializers.CharField(allow_blank=True, help_text="Column or summary label it points at, or blank")
 
 
-class StatementSerializer(serializers.ModelSerializer):
+class StatementSerializer(HideServerPathsMixin, serializers.ModelSerializer):
     """One row of the statements list: metadata plus the verification outcome."""
+
+    path_fields = ("failure_reason",)
 
     # The verdict comes from the summary, which a failed import does not
     # have: then these are null (and a verdict not reached yet is null too,
@@ -100,10 +103,12 @@ class StatementReviewCreateSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, trim_whitespace=True, help_text="Why: required, not blank")
 
 
-class StatementDetailSerializer(serializers.ModelSerializer):
+class StatementDetailSerializer(HideServerPathsMixin, serializers.ModelSerializer):
     """A statement: metadata, the engine's verdict (``summary``) and, beside
     it, people's review decisions (``latest_review``, ``reviews`` newest
     first). Read-only: the verdict moves only through the engine."""
+
+    path_fields = ("failure_reason",)
 
     acc_prvdr_code = BlankAsNullChoiceField(choices=Provider.choices, help_text="null when the file's provider was never known (a failed import)")
     summary = StatementSummarySerializer(read_only=True, allow_null=True)
@@ -150,8 +155,26 @@ class ProcessedTransactionSerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
-class StatementImportSerializer(serializers.ModelSerializer):
+# What a job's per-file result may show: the original file name, never the
+# server's paths (the inbox path, the staged copy, where a file was moved).
+IMPORT_RESULT_KEYS = (
+    "index", "file_name", "outcome", "statement_id", "statement_status", "duplicate_of", "error", "enriched", "seconds",
+)
+
+
+class ImportResultsField(serializers.JSONField):
+    def to_representation(self, value):
+        return [
+            {key: hide_server_paths(entry[key]) for key in IMPORT_RESULT_KEYS if key in entry}
+            for entry in (value or [])
+            if isinstance(entry, dict)
+        ]
+
+
+class StatementImportSerializer(HideServerPathsMixin, serializers.ModelSerializer):
     progress_percent = serializers.SerializerMethodField()
+    results = ImportResultsField(read_only=True, help_text="Per file: index, original file_name, outcome, statement_id, error…")
+    path_fields = ("error",)
 
     class Meta:
         model = StatementImport

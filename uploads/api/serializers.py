@@ -1,12 +1,15 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from core.paths import HideServerPathsMixin
 from uploads.choices import Decision
 from uploads.models import FileUpload, UploadRow, UploadRowReview
 
 
-class FileUploadSerializer(serializers.ModelSerializer):
+class FileUploadSerializer(HideServerPathsMixin, serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
+    # The stored file is excluded; its name is ``filename``, as uploaded.
+    path_fields = ("processing_errors", "filename")
 
     class Meta:
         model = FileUpload
