@@ -63,8 +63,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "simple_history",
-    "customers",
     "axes",
+    "customers",
     "details",
     "statements",
     "debts",
@@ -88,13 +88,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-]
-
-ROOT_URLCONF = "config.urls"
     # A lock wait, deadlock or lost database connection: 503 + Retry-After.
     "core.dbtrouble.DatabaseTroubleMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its 429 page.
     "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -119,9 +119,6 @@ _default_db = env.get_database(
 )
 
 
-def _tune(db: dict, test_name: str | None = None) -> dict:
-    if db["ENGINE"] == "django.db.backends.mysql":
-        db.setdefault("OPTIONS", {})
 # A request waiting on a row or table lock gives up (MySQL error 1205, a 503
 # with Retry-After) well before gunicorn kills the worker (GUNICORN_TIMEOUT):
 # the client gets an answer instead of a dropped connection.
@@ -158,6 +155,9 @@ def _mysql_init_command() -> str:
     return command
 
 
+def _tune(db: dict, test_name: str | None = None) -> dict:
+    if db["ENGINE"] == "django.db.backends.mysql":
+        db.setdefault("OPTIONS", {})
         db["OPTIONS"].setdefault("charset", "utf8mb4")
         db["OPTIONS"].setdefault("init_command", _mysql_init_command())
         db["OPTIONS"].setdefault("isolation_level", "read committed")
@@ -218,9 +218,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
-# Reverting a debt or payment from its history would move money around the
-# services; history is for reading.
-SIMPLE_HISTORY_REVERT_DISABLED = True
 # django-axes: AXES_FAILURE_LIMIT wrong passwords lock the username, and
 # separately the client IP, for AXES_COOLOFF_MINUTES (answered with a 429).
 # ``manage.py axes_reset_username USER`` / ``axes_reset_ip IP`` (or deleting
@@ -233,6 +230,9 @@ AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.get_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# Reverting a debt or payment from its history would move money around the
+# services; history is for reading.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 LOGIN_REDIRECT_URL = "/dashboard/"
 
 # --- i18n ------------------------------------------------------------------
@@ -294,6 +294,18 @@ if not DEBUG:
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST framework --------------------------------------------------------
+def _rate(name: str, default: str) -> str:
+    value = env.get_str(name, default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 60/min (per s, min, hour or day)")
+    return value
+
+
+# Nesting deeper than this in a JSON body is refused with a 400.
+API_JSON_MAX_DEPTH = env.get_int("API_JSON_MAX_DEPTH", 32, minimum=2)
+# Largest Exotel callback body; its fields are cut to EXOTEL_CALLBACK_MAX_FIELD_LENGTH.
+EXOTEL_WEBHOOK_MAX_BODY_BYTES = env.get_int("EXOTEL_WEBHOOK_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+EXOTEL_CALLBACK_MAX_FIELD_LENGTH = env.get_int("EXOTEL_CALLBACK_MAX_FIELD_LENGTH", 1000, minimum=64)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -343,18 +355,6 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar),
     # never a CDN: /api/docs/ and /api/redoc/ work with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
-def _rate(name: str, default: str) -> str:
-    value = env.get_str(name, default).strip()
-    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
-        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 60/min (per s, min, hour or day)")
-    return value
-
-
-# Nesting deeper than this in a JSON body is refused with a 400.
-API_JSON_MAX_DEPTH = env.get_int("API_JSON_MAX_DEPTH", 32, minimum=2)
-# Largest Exotel callback body; its fields are cut to EXOTEL_CALLBACK_MAX_FIELD_LENGTH.
-EXOTEL_WEBHOOK_MAX_BODY_BYTES = env.get_int("EXOTEL_WEBHOOK_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
-EXOTEL_CALLBACK_MAX_FIELD_LENGTH = env.get_int("EXOTEL_CALLBACK_MAX_FIELD_LENGTH", 1000, minimum=64)
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Links from collections to their records, for schemathesis' stateful tests.
@@ -439,6 +439,12 @@ if TELEPHONY_PROVIDER == "exotel":
         raise ImproperlyConfigured(f"TELEPHONY_PROVIDER=exotel needs {', '.join(_missing)}")
 
 # --- Logging ---------------------------------------------------------------
+# Query parameters whose values never reach a log line (gunicorn's access log
+# and Django's own request logging), matched case-insensitively.
+LOG_REDACT_QUERY_PARAMS = env.get_list(
+    "LOG_REDACT_QUERY_PARAMS",
+    ["token", "ssn", "national_id", "account_number", "routing_number", "password", "api_key", "secret"],
+)
 LOG_LEVEL = env.get_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 LOGGING = {
     "version": 1,
@@ -451,9 +457,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-# Query parameters whose values never reach a log line (gunicorn's access log
-# and Django's own request logging), matched case-insensitively.
-LOG_REDACT_QUERY_PARAMS = env.get_list(
-    "LOG_REDACT_QUERY_PARAMS",
-    ["token", "ssn", "national_id", "account_number", "routing_number", "password", "api_key", "secret"],
-)
