@@ -6,6 +6,12 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if sys.argv[1:2] == ["parse_statement"]:
+        # Touches no database and needs no app: runs before Django is set up
+        # (statements/engine/cli.py), so start-up is the engine's imports only.
+        from statements.engine.cli import main as parse_statement
+
+        sys.exit(parse_statement(sys.argv[2:]))
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -1,7 +1,7 @@
 """What the forensic signals read and what they return.
 
 ``PageFacts`` and ``FileFacts`` are gathered while the parser reads the PDF
-(``evidence``: the same pypdfium2 document and pages, one pass); ``Reason``
+(``pdffacts``: the same pypdfium2 document and pages, one pass); ``Reason``
 is one signal's finding, with its weight in the risk score and where in
 the file it points.
 """

@@ -12,7 +12,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from statements.engine.forensics.types import Annotation, FileFacts, Fill, PageFacts, TextRun
+from statements.engine.evidence import Annotation, FileFacts, Fill, PageFacts, TextRun
 
 # A horizontal rule: a path at most this thick and at least this long (points).
 RULE_THICKNESS = 2.0
@@ -30,21 +30,23 @@ ANNOT_SUBTYPES = {
 }
 
 
+# FPDFTextObj_GetFont answering the font handle's address as a plain int:
+# the cache key, without a ctypes cast per text object.
+_font_address = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)(ctypes.cast(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p).value or 0)
+
+
 class FontNames:
     """Base font names by PDFium font handle, looked up once a document."""
 
     def __init__(self) -> None:
-        self._names: dict[int, tuple[str, bool]] = {}
+        self.names: dict[int, tuple[str, bool]] = {}
         self._buf = ctypes.create_string_buffer(256)
 
-    def of(self, font: pdfium_c.FPDF_FONT) -> tuple[str, bool]:
-        key = ctypes.cast(font, ctypes.c_void_p).value or 0
-        known = self._names.get(key)
-        if known is None:
-            size = pdfium_c.FPDFFont_GetBaseFontName(font, self._buf, 256)
-            name = self._buf.raw[: max(size - 1, 0)].decode("latin-1", "replace") if size else ""
-            embedded = bool(pdfium_c.FPDFFont_GetIsEmbedded(font))
-            known = self._names[key] = (name, embedded)
+    def lookup(self, obj: Any, key: int) -> tuple[str, bool]:
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        size = pdfium_c.FPDFFont_GetBaseFontName(font, self._buf, 256)
+        name = self._buf.raw[: max(size - 1, 0)].decode("latin-1", "replace") if size else ""
+        known = self.names[key] = (name, bool(pdfium_c.FPDFFont_GetIsEmbedded(font)))
         return known
 
 
@@ -53,59 +55,9 @@ def page_facts(page: pdfium.PdfPage, number: int, fonts: FontNames) -> PageFacts
     raw = page.raw
     width, height = page.get_size()
     facts = PageFacts(page=number, width=width, height=height)
-    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    pl, pb, pr, pt = ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
-    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
-    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
-    get_object, get_type, get_bounds = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds
-    path_type, text_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
-    get_font = pdfium_c.FPDFTextObj_GetFont
-    rules, texts, fills = facts.rules, facts.texts, facts.fills
-    verticals: set[int] = set()
-    # Page objects in drawing order; a form XObject's objects in its place
-    # (moved and scaled by the form's matrix), as a page printed into
-    # another PDF holds them.
-    stack: list[tuple[Any, int, int, tuple[float, float, float, float]]] = [(raw, pdfium_c.FPDFPage_CountObjects(raw), 0, (1.0, 1.0, 0.0, 0.0))]
-    matrix = pdfium_c.FS_MATRIX()
-    z = 0
-    while stack:
-        parent, count_objects, index, (sx, sy, tx, ty) = stack.pop()
-        if index >= count_objects:
-            continue
-        stack.append((parent, count_objects, index + 1, (sx, sy, tx, ty)))
-        obj = get_object(parent, index) if parent is raw else pdfium_c.FPDFFormObj_GetObject(parent, index)
-        z += 1
-        k = z
-        kind = get_type(obj)
-        if kind == form_type:
-            inner = (1.0, 1.0, 0.0, 0.0)
-            if pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
-                inner = (sx * matrix.a, sy * matrix.d, sx * matrix.e + tx, sy * matrix.f + ty)
-            stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), 0, inner))
-            continue
-        if kind != path_type and kind != text_type:
-            continue
-        if not get_bounds(obj, pl, pb, pr, pt):
-            continue
-        x0, y0, x1, y1 = left.value * sx + tx, bottom.value * sy + ty, right.value * sx + tx, top.value * sy + ty
-        if kind == text_type:
-            name, embedded = fonts.of(get_font(obj))
-            texts.append(TextRun(name, embedded, (x0, y0, x1, y1), k))
-            continue
-        if y1 - y0 <= RULE_THICKNESS:
-            if x1 - x0 >= RULE_MIN_LENGTH:
-                rules.append((y0 + y1) / 2)
-            continue
-        if x1 - x0 <= RULE_THICKNESS:
-            if y1 - y0 >= VERTICAL_MIN_LENGTH:
-                verticals.add(round(x0 + x1))  # twice the x, to the nearest half point
-            continue
-        if x1 - x0 < FILL_MIN_SIDE or y1 - y0 < FILL_MIN_SIDE:
-            continue
-        if pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill_mode), ctypes.byref(stroke)) and fill_mode.value:
-            pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
-            fills.append(Fill((x0, y0, x1, y1), k, (r.value, g.value, b.value)))
-    facts.verticals = {v / 2 for v in verticals}
+    verticals: set[float] = set()
+    _walk(raw, pdfium_c.FPDFPage_CountObjects(raw), pdfium_c.FPDFPage_GetObject, None, facts, verticals, fonts, [0])
+    facts.verticals = {round(v) / 2 for v in verticals}  # to the nearest half point
     count = pdfium_c.FPDFPage_GetAnnotCount(raw)
     if count > 0:
         rect = pdfium_c.FS_RECTF()
@@ -120,6 +72,74 @@ def page_facts(page: pdfium.PdfPage, number: int, fonts: FontNames) -> PageFacts
             finally:
                 pdfium_c.FPDFPage_CloseAnnot(annot)
     return facts
+
+
+def _walk(parent: Any, count: int, get_object: Any, transform: tuple[float, float, float, float] | None, facts: PageFacts,
+          verticals: set[float], fonts: FontNames, z: list[int]) -> None:
+    """The objects under ``parent`` (a page, or a form XObject placed by
+    ``transform``: x scale, y scale, x shift, y shift) in drawing order."""
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    pl, pb, pr, pt = ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+    get_type, get_bounds = pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds
+    path_type, text_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
+    rules, texts = facts.rules, facts.texts
+    names, lookup = fonts.names, fonts.lookup
+    k = z[0]
+    for index in range(count):
+        obj = get_object(parent, index)
+        k += 1
+        kind = get_type(obj)
+        if kind == text_type:
+            if not get_bounds(obj, pl, pb, pr, pt):
+                continue
+            key = _font_address(obj) or 0
+            name, embedded = names.get(key) or lookup(obj, key)
+            box = (left.value, bottom.value, right.value, top.value)
+            if transform is not None:
+                box = _moved(box, transform)
+            texts.append(TextRun(name, embedded, box, k))
+        elif kind == path_type:
+            if not get_bounds(obj, pl, pb, pr, pt):
+                continue
+            x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+            if transform is not None:
+                x0, y0, x1, y1 = _moved((x0, y0, x1, y1), transform)
+            if y1 - y0 <= RULE_THICKNESS:
+                if x1 - x0 >= RULE_MIN_LENGTH:
+                    rules.append((y0 + y1) / 2)
+            elif x1 - x0 <= RULE_THICKNESS:
+                if y1 - y0 >= VERTICAL_MIN_LENGTH:
+                    verticals.add(x0 + x1)  # twice the x (a column's edge repeats exactly on every row)
+            elif x1 - x0 >= FILL_MIN_SIDE and y1 - y0 >= FILL_MIN_SIDE:
+                _fill(obj, (x0, y0, x1, y1), k, facts)
+        elif kind == form_type:
+            z[0] = k
+            _walk(obj, pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, _form_transform(obj, transform),
+                  facts, verticals, fonts, z)
+            k = z[0]
+    z[0] = k
+
+
+def _moved(box: tuple[float, float, float, float], transform: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    sx, sy, tx, ty = transform
+    return (box[0] * sx + tx, box[1] * sy + ty, box[2] * sx + tx, box[3] * sy + ty)
+
+
+def _form_transform(obj: Any, outer: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+    matrix = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+        return outer
+    sx, sy, tx, ty = outer or (1.0, 1.0, 0.0, 0.0)
+    inner = (sx * matrix.a, sy * matrix.d, sx * matrix.e + tx, sy * matrix.f + ty)
+    return None if inner == (1.0, 1.0, 0.0, 0.0) else inner
+
+
+def _fill(obj: Any, box: tuple[float, float, float, float], z: int, facts: PageFacts) -> None:
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill_mode), ctypes.byref(stroke)) and fill_mode.value:
+        r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+        pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
+        facts.fills.append(Fill(box, z, (r.value, g.value, b.value)))
 
 
 SECURITY_HANDLERS = frozenset({"Standard", "Adobe.PubSec", "Entrust.PPKEF"})

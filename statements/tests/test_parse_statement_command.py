@@ -65,3 +65,23 @@ def test_bad_files_name_the_problem(name):
     assert EXPECTED[name]["error"] in str(caught.value)
     for text in EXPECTED[name].get("message_contains", []):
         assert text in str(caught.value)
+
+
+def test_json_prints_the_risk_score_and_its_reasons():
+    genuine = json.loads(run(str(ROOT / "fixtures" / "statements" / "genuine" / "f1_plain.pdf"), "--json").stdout)
+    assert genuine["risk_score"] == 0 and genuine["reasons"] == []
+    done = run(str(SAMPLES / "airtel_f1_tampered_modified_metadata.pdf"), "--json")
+    doc = json.loads(done.stdout)
+    assert doc["risk_score"] >= 70 and doc["status"] == "FLAGGED"
+    codes = {r["code"] for r in doc["reasons"]}
+    assert {"metadata_rule", "date_modified"} <= codes
+    assert set(doc["reasons"][0]) == {"code", "message", "weight", "page", "row", "field"}
+
+
+def test_command_class_prints_the_same_for_call_command():
+    out = StringIO()
+    call_command("parse_statement", str(SAMPLES / "airtel_f1_genuine.pdf"), "--json", stdout=out)
+    doc = json.loads(out.getvalue())
+    assert doc["risk_score"] == 0 and doc["status"] == "VERIFIED"
+    with pytest.raises(CommandError, match="password"):
+        call_command("parse_statement", str(SAMPLES / "bad_encrypted.pdf"))
