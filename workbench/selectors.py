@@ -16,14 +16,40 @@ from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Prefetch
+from django.db.models import Count, F, Min
 
+from calls.choices import CallStatus
 from calls.models import CallSession, CallStatusUpdate
 from core.money import format_ugx
-from debts.choices import PaymentStatus, PromiseStatus
+from debts.choices import (
+    ApprovalKind,
+    ApprovalStatus,
+    CommunicationDirection,
+    CommunicationType,
+    DebtStatus,
+    PaymentMethod,
+    PaymentStatus,
+    PromiseStatus,
+)
 from debts.models import ApprovalRequest, CommunicationLog, Debt, Payment, PromiseToPay
+from statements.choices import StatementStatus, TamperingLevel, VerificationStatus
 from statements.models import Statement
 from uploads.models import UploadRow
+
+# Labels looked up once: the rows are read as values, never as model
+# instances (2,000 instances with their joined rows cost more than the queries).
+_LABELS = {
+    name: dict(choices.choices)
+    for name, choices in {
+        "payment": PaymentStatus, "method": PaymentMethod, "call": CallStatus, "promise": PromiseStatus, "type": CommunicationType,
+        "direction": CommunicationDirection, "statement": StatementStatus, "verification": VerificationStatus,
+        "tampering": TamperingLevel, "kind": ApprovalKind, "approval": ApprovalStatus, "debt": DebtStatus,
+    }.items()
+}
+
+
+def _label(kind: str, value) -> str:
+    return str(_LABELS[kind].get(value, value or ""))
 
 TIMELINE_KINDS = (
     "payment", "refund", "contact", "call", "promise", "promise_outcome", "statement", "upload", "approval", "debt_closed",
@@ -70,7 +96,8 @@ def customer_timeline(*, customer_id: int, kinds: set[str] | None = None, limit:
     that matched the customer (one event per upload), approval requests and
     debts closed (settled, written off). ``kinds`` narrows to some of
     ``TIMELINE_KINDS``; ``limit`` (at most ``TIMELINE_MAX_EVENTS``) keeps
-    the newest. Ten queries, whatever the number of events.
+    the newest. Ten queries, whatever the number of events; rows are read as
+    values (no model instances).
     """
     zone = ZoneInfo(settings.TIME_ZONE)
     wanted = set(TIMELINE_KINDS) if not kinds else set(kinds) & set(TIMELINE_KINDS)
@@ -79,105 +106,149 @@ def customer_timeline(*, customer_id: int, kinds: set[str] | None = None, limit:
     add = events.append
 
     if wanted & {"payment", "refund"}:
-        for p in Payment.objects.filter(customer_id=customer_id).select_related("debt").order_by("-payment_date", "-id")[:limit]:
-            currency = p.debt.currency
+        payments = (
+            Payment.objects.filter(customer_id=customer_id)
+            .order_by("-payment_date", "-id")
+            .values_list("id", "debt_id", "amount", "payment_date", "payment_method", "transaction_id", "status", "refunded_at",
+                         "refund_reason", "failure_reason", "void_reason", "notes", "debt__currency")[:limit]
+        )
+        for pk, debt_id, amount, paid_at, method, txid, status, refunded_at, refund_reason, failure, void, notes, currency in payments:
             if "payment" in wanted:
                 add(_event(
-                    at=p.payment_date, kind="payment", object_id=p.pk, zone=zone, debt_id=p.debt_id, amount=p.amount, currency=currency,
-                    status=p.status, title=f"Payment {p.get_status_display().lower()}" + (f" ({p.get_payment_method_display()})" if p.payment_method else ""),
-                    detail=" · ".join(x for x in (p.transaction_id or "", p.failure_reason, p.void_reason, p.notes) if x),
+                    at=paid_at, kind="payment", object_id=pk, zone=zone, debt_id=debt_id, amount=amount, currency=currency, status=status,
+                    title=f"Payment {_label('payment', status).lower()}" + (f" ({_label('method', method)})" if method else ""),
+                    detail=" · ".join(x for x in (txid or "", failure, void, notes) if x),
                 ))
-            if "refund" in wanted and p.status == PaymentStatus.REFUNDED and p.refunded_at:
-                add(_event(
-                    at=p.refunded_at, kind="refund", object_id=p.pk, zone=zone, debt_id=p.debt_id, amount=p.amount, currency=currency,
-                    status=p.status, title="Payment refunded", detail=p.refund_reason,
-                ))
+            if "refund" in wanted and status == PaymentStatus.REFUNDED and refunded_at:
+                add(_event(at=refunded_at, kind="refund", object_id=pk, zone=zone, debt_id=debt_id, amount=amount, currency=currency,
+                           status=status, title="Payment refunded", detail=refund_reason))
 
     if "contact" in wanted:
-        logs = CommunicationLog.objects.filter(customer_id=customer_id).select_related("disposition").order_by("-timestamp", "-id")
-        for log in logs[:limit]:
-            disposition = log.disposition.label if log.disposition_id else (log.outcome or "")
-            parts = [f"by {log.agent_id}" if log.agent_id else "", f"next action {log.next_action_date:%Y-%m-%d}" if log.next_action_date else "", log.notes]
+        logs = (
+            CommunicationLog.objects.filter(customer_id=customer_id)
+            .order_by("-timestamp", "-id")
+            .values_list("id", "debt_id", "timestamp", "communication_type", "direction", "outcome", "disposition__label",
+                         "next_action_date", "agent_id", "notes")[:limit]
+        )
+        for pk, debt_id, at, ctype, direction, outcome, disposition, next_action, agent_id, notes in logs:
+            disposition = disposition or outcome or ""
+            parts = (f"by {agent_id}" if agent_id else "", f"next action {next_action:%Y-%m-%d}" if next_action else "", notes)
             add(_event(
-                at=log.timestamp, kind="contact", object_id=log.pk, zone=zone, debt_id=log.debt_id, status=log.outcome,
-                title=f"{log.get_communication_type_display()} {log.get_direction_display().lower()}" + (f": {disposition}" if disposition else ""),
+                at=at, kind="contact", object_id=pk, zone=zone, debt_id=debt_id, status=outcome,
+                title=f"{_label('type', ctype)} {_label('direction', direction).lower()}" + (f": {disposition}" if disposition else ""),
                 detail=" · ".join(x for x in parts if x),
             ))
 
     if "call" in wanted:
-        steps = Prefetch("status_updates", queryset=CallStatusUpdate.objects.order_by("timestamp", "id"))
-        calls = CallSession.objects.filter(customer_id=customer_id).prefetch_related(steps).order_by("-created_at", "-id")
-        for call in calls[:limit]:
-            history = [{"status": s.status, "at": s.timestamp.astimezone(zone), "message": s.message} for s in call.status_updates.all()]
-            when = f"scheduled for {call.scheduled_for.astimezone(zone):%Y-%m-%d %H:%M}" if call.scheduled_for else ""
+        calls = list(
+            CallSession.objects.filter(customer_id=customer_id)
+            .order_by("-created_at", "-id")
+            .values_list("id", "debt_id", "created_at", "status", "to_number", "scheduled_for", "duration_seconds", "error_message")[:limit]
+        )
+        steps: dict[int, list[dict]] = {}
+        if calls:
+            updates = (
+                CallStatusUpdate.objects.filter(call_session_id__in=[c[0] for c in calls])
+                .order_by("timestamp", "id")
+                .values_list("call_session_id", "status", "timestamp", "message")
+            )
+            for call_id, status, at, message in updates:
+                steps.setdefault(call_id, []).append({"status": status, "at": at.astimezone(zone), "message": message})
+        for pk, debt_id, at, status, to_number, scheduled_for, duration, error in calls:
+            when = f"scheduled for {scheduled_for.astimezone(zone):%Y-%m-%d %H:%M}" if scheduled_for else ""
             add(_event(
-                at=call.created_at, kind="call", object_id=call.pk, zone=zone, debt_id=call.debt_id, status=call.status,
-                title=f"Call {call.get_status_display().lower()}", history=history,
-                detail=" · ".join(x for x in (call.to_number, when, f"{call.duration_seconds}s" if call.duration_seconds else "", call.error_message) if x),
+                at=at, kind="call", object_id=pk, zone=zone, debt_id=debt_id, status=status, title=f"Call {_label('call', status).lower()}",
+                history=steps.get(pk, []), detail=" · ".join(x for x in (to_number, when, f"{duration}s" if duration else "", error) if x),
             ))
 
     if wanted & {"promise", "promise_outcome"}:
-        promises = PromiseToPay.objects.filter(customer_id=customer_id).select_related("debt").order_by("-created_at", "-id")
-        for pr in promises[:limit]:
+        promises = (
+            PromiseToPay.objects.filter(customer_id=customer_id)
+            .order_by("-created_at", "-id")
+            .values_list("id", "debt_id", "created_at", "amount", "promised_date", "status", "amount_paid", "evaluated_at", "notes",
+                         "debt__currency")[:limit]
+        )
+        for pk, debt_id, at, amount, promised, status, paid, evaluated_at, notes, currency in promises:
             if "promise" in wanted:
+                add(_event(at=at, kind="promise", object_id=pk, zone=zone, debt_id=debt_id, amount=amount, currency=currency,
+                           status=status, title=f"Promise to pay by {promised:%Y-%m-%d}", detail=notes))
+            if "promise_outcome" in wanted and status != PromiseStatus.PENDING and evaluated_at:
                 add(_event(
-                    at=pr.created_at, kind="promise", object_id=pr.pk, zone=zone, debt_id=pr.debt_id, amount=pr.amount,
-                    currency=pr.debt.currency, status=pr.status, title=f"Promise to pay by {pr.promised_date:%Y-%m-%d}", detail=pr.notes,
-                ))
-            if "promise_outcome" in wanted and pr.status != PromiseStatus.PENDING and pr.evaluated_at:
-                add(_event(
-                    at=pr.evaluated_at, kind="promise_outcome", object_id=pr.pk, zone=zone, debt_id=pr.debt_id, amount=pr.amount_paid,
-                    currency=pr.debt.currency, status=pr.status, title=f"Promise {pr.get_status_display().lower()}",
-                    detail=f"{format_ugx(pr.amount_paid, pr.debt.currency)} paid of {format_ugx(pr.amount, pr.debt.currency)} promised",
+                    at=evaluated_at, kind="promise_outcome", object_id=pk, zone=zone, debt_id=debt_id, amount=paid, currency=currency,
+                    status=status, title=f"Promise {_label('promise', status).lower()}",
+                    detail=f"{format_ugx(paid, currency)} paid of {format_ugx(amount, currency)} promised",
                 ))
 
     if "statement" in wanted:
-        statements = Statement.objects.filter(customer_id=customer_id).select_related("summary").order_by("-created_at", "-id")
-        for st in statements[:limit]:
-            summary = getattr(st, "summary", None)
-            verdict = [st.get_status_display()]
-            if summary is not None:
-                if summary.verification_status:
-                    verdict.append(f"verification {summary.get_verification_status_display().lower()}")
-                verdict.append(f"tampering {summary.get_tampering_level_display().lower()}")
-            add(_event(
-                at=st.created_at, kind="statement", object_id=st.pk, zone=zone, status=st.status,
-                title=f"Statement {st.acc_prvdr_code} {st.file_name or st.run_id}".strip(), detail=" · ".join(verdict),
-            ))
+        statements = (
+            Statement.objects.filter(customer_id=customer_id)
+            .order_by("-created_at", "-id")
+            .values_list("id", "created_at", "status", "acc_prvdr_code", "file_name", "run_id", "summary__verification_status",
+                         "summary__tampering_level")[:limit]
+        )
+        for pk, at, status, provider, file_name, run_id, verification, tampering in statements:
+            verdict = [_label("statement", status)]
+            if verification:
+                verdict.append(f"verification {_label('verification', verification).lower()}")
+            if tampering:
+                verdict.append(f"tampering {_label('tampering', tampering).lower()}")
+            add(_event(at=at, kind="statement", object_id=pk, zone=zone, status=status,
+                       title=f"Statement {provider} {file_name or run_id}".strip(), detail=" · ".join(verdict)))
 
     if "upload" in wanted:
         uploads = (
             UploadRow.objects.filter(matched_customer_id=customer_id)
-            .values("file_upload_id", "file_upload__filename", "file_upload__uploaded_at")
-            .annotate(lines=Count("id"), first_line=Min("line_number"), debts=Count("matched_debt", distinct=True), last=Max("processed_at"))
-            .order_by("-file_upload__uploaded_at")[:limit]
+            .values("file_upload_id")
+            .annotate(at=F("file_upload__uploaded_at"), filename=F("file_upload__filename"), lines=Count("id"),
+                      first_line=Min("line_number"), debts=Count("matched_debt", distinct=True))
+            .order_by("-at")[:limit]
         )
         for row in uploads:
-            add(_event(
-                at=row["file_upload__uploaded_at"], kind="upload", object_id=row["file_upload_id"], zone=zone,
-                title=f"Loan book {row['file_upload__filename']}",
-                detail=f"{row['lines']} line(s) from line {row['first_line']}, {row['debts']} debt(s)",
-            ))
+            add(_event(at=row["at"], kind="upload", object_id=row["file_upload_id"], zone=zone, title=f"Loan book {row['filename']}",
+                       detail=f"{row['lines']} line(s) from line {row['first_line']}, {row['debts']} debt(s)"))
 
     if "approval" in wanted:
-        approvals = ApprovalRequest.objects.filter(debt__customer_id=customer_id).select_related("requested_by", "decided_by", "debt")
-        for ar in approvals.order_by("-created_at", "-id")[:limit]:
-            who = f"asked by {ar.requested_by.get_username()}"
-            if ar.decided_by_id:
-                who += f", {ar.get_status_display().lower()} by {ar.decided_by.get_username()}"
+        approvals = (
+            ApprovalRequest.objects.filter(debt__customer_id=customer_id)
+            .order_by("-created_at", "-id")
+            .values_list("id", "debt_id", "created_at", "decided_at", "kind", "status", "amount", "reason", "note",
+                         "requested_by__username", "decided_by__username", "debt__currency")[:limit]
+        )
+        for pk, debt_id, at, decided_at, kind, status, amount, reason, note, asked_by, decided_by, currency in approvals:
+            who = f"asked by {asked_by}" + (f", {_label('approval', status).lower()} by {decided_by}" if decided_by else "")
             add(_event(
-                at=ar.decided_at or ar.created_at, kind="approval", object_id=ar.pk, zone=zone, debt_id=ar.debt_id, amount=ar.amount,
-                currency=ar.debt.currency, status=ar.status, title=f"{ar.get_kind_display()} request {ar.get_status_display().lower()}",
-                detail=" · ".join(x for x in (who, ar.reason, ar.note) if x),
+                at=decided_at or at, kind="approval", object_id=pk, zone=zone, debt_id=debt_id, amount=amount, currency=currency,
+                status=status, title=f"{_label('kind', kind)} request {_label('approval', status).lower()}",
+                detail=" · ".join(x for x in (who, reason, note) if x),
             ))
 
     if "debt_closed" in wanted:
-        for debt in Debt.objects.filter(customer_id=customer_id, closed_at__isnull=False).order_by("-closed_at")[:limit]:
-            add(_event(
-                at=debt.closed_at, kind="debt_closed", object_id=debt.pk, zone=zone, debt_id=debt.pk, status=debt.status,
-                amount=debt.settled_amount if debt.settled_amount is not None else debt.current_balance, currency=debt.currency,
-                title=f"{debt.loan_id or f'Debt #{debt.pk}'} {debt.get_status_display().lower()}", detail=debt.closed_reason,
-            ))
+        closed = (
+            Debt.objects.filter(customer_id=customer_id, closed_at__isnull=False)
+            .order_by("-closed_at")
+            .values_list("id", "loan_id", "closed_at", "status", "settled_amount", "current_balance", "currency", "closed_reason")[:limit]
+        )
+        for pk, loan_id, at, status, settled, balance, currency, reason in closed:
+            add(_event(at=at, kind="debt_closed", object_id=pk, zone=zone, debt_id=pk, status=status,
+                       amount=settled if settled is not None else balance, currency=currency,
+                       title=f"{loan_id or f'Debt #{pk}'} {_label('debt', status).lower()}", detail=reason))
 
     events.sort(key=lambda e: (e["at"], e["kind"], e["object_id"]), reverse=True)
     return events[:limit]
+
+
+def timeline_json(events: list[TimelineEvent]) -> list[dict]:
+    """``events`` as JSON-ready dicts (ISO times with their offset, amounts as
+    decimal strings), the shape ``workbench.api.serializers.TimelineEventSerializer``
+    documents; built directly, as a serializer per event costs more than the
+    queries."""
+    out = []
+    for e in events:
+        amount = e["amount"]
+        out.append({
+            **e,
+            "at": e["at"].isoformat(),
+            "amount": None if amount is None else f"{amount:.2f}",
+            "history": [{**step, "at": step["at"].isoformat()} for step in e["history"]],
+        })
+    return out

@@ -3,7 +3,6 @@ customer, newest first, in local time (``workbench.selectors.customer_timeline``
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 from core.permissions import ModelPermissions
 from customers.models import Customer
 from workbench.api.serializers import TimelineSerializer
-from workbench.selectors import TIMELINE_KINDS, TIMELINE_MAX_EVENTS, customer_timeline
+from workbench.selectors import TIMELINE_KINDS, TIMELINE_MAX_EVENTS, customer_timeline, timeline_json
 
 
 class CustomerTimelineView(APIView):
@@ -45,7 +44,6 @@ class CustomerTimelineView(APIView):
         limit_text = request.query_params.get("limit", "")
         if limit_text and (not limit_text.isdigit() or not 1 <= int(limit_text) <= TIMELINE_MAX_EVENTS):
             raise ValidationError({"limit": [f"A number from 1 to {TIMELINE_MAX_EVENTS}."]})
-        with timezone.override(timezone.get_default_timezone()):
-            events = customer_timeline(customer_id=customer.pk, kinds=kinds or None, limit=int(limit_text) if limit_text else None)
-            data = TimelineSerializer({"customer": customer.pk, "count": len(events), "events": events}).data
-        return Response(data)
+        events = customer_timeline(customer_id=customer.pk, kinds=kinds or None, limit=int(limit_text) if limit_text else None)
+        # Shaped by timeline_json, as TimelineSerializer documents it.
+        return Response({"customer": customer.pk, "count": len(events), "events": timeline_json(events)})
