@@ -24,7 +24,8 @@ class PortfolioSnapshot(models.Model):
 
     pk = models.CompositePrimaryKey("snapshot_date", "debt")
     snapshot_date = models.DateField()
-    debt = models.ForeignKey("debts.Debt", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # No index of its own: the key (snapshot_date, debt) serves every lookup.
+    debt = models.ForeignKey("debts.Debt", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     branch = models.CharField(max_length=200, blank=True)
     employee_id = models.CharField(max_length=50, blank=True)
     employee_name = models.CharField(max_length=200, blank=True)
