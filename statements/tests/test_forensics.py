@@ -271,6 +271,15 @@ def test_fonts_annotations_covered_and_overlapping_text():
     assert [r.row for r in signals.overlapping_text([page])] == [1]
 
 
+def test_hostile_pages_stay_bounded():
+    # thousands of runs stacked in one place and thousands of boxes: a handful of reasons, no quadratic walk
+    runs = [TextRun("Helvetica", False, (680.0, 470.0, 700.0, 476.0), i) for i in range(5000)]
+    fills = [Fill((675.0, 467.0, 740.0, 479.0), 10_000 + i, (255, 255, 255)) for i in range(5000)]
+    page = _page(texts=runs, fills=fills)
+    assert len(signals.overlapping_text([page])) == 1
+    assert len(signals.covered_text([page])) == signals.MAX_LISTED
+
+
 def test_layout_row_pitch_columns_and_short_page():
     page = _page(verticals={30.0, 102.0, 184.0, 434.0, 486.0, 566.0, 624.0, 674.0, 754.0})
     assert signals.layout([page], AIRTEL_PDF_1) == []

@@ -5,7 +5,7 @@ returning its reasons (an empty list when the file does not show it).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,6 +16,10 @@ from statements.engine.forensics.templates import EDITOR_WORDS, FormatTemplate, 
 from statements.engine.types import PdfMetadata, RawTxn
 
 MAX_LISTED = 5  # reasons of one code that point at a place; the rest are counted in the last
+# Bounds on hostile pages (thousands of shapes or of runs stacked in one
+# place): filled shapes checked per page, neighbours compared per text run.
+MAX_FILLS = 400
+MAX_NEIGHBOURS = 40
 SUBSET = re.compile(r"^[A-Z]{6}\+")
 MONEY_TOLERANCE = Decimal("1")
 
@@ -175,8 +179,12 @@ def covered_text(pages: Sequence[PageFacts]) -> list[Reason]:
     for page in pages:
         if not page.fills:
             continue
-        for fill in page.fills:
-            for run in page.texts:
+        # Text runs by the height of their centre: each box looks only at the runs level with it.
+        runs = sorted(page.texts, key=lambda t: (t.box[1] + t.box[3]) / 2)
+        centres = [(t.box[1] + t.box[3]) / 2 for t in runs]
+        for fill in page.fills[:MAX_FILLS]:
+            low, high = bisect_left(centres, fill.box[1] - 0.5), bisect_right(centres, fill.box[3] + 0.5)
+            for run in runs[low:high]:
                 if run.z < fill.z and _inside(run.box, fill.box):
                     row, column, place = _where(page, run.box)
                     out.append(_reason(c.COVERED_TEXT, f"{place}: text hidden under a filled box drawn over it", page.page, row, column))
@@ -197,7 +205,7 @@ def overlapping_text(pages: Sequence[PageFacts], min_share: float = 0.3) -> list
             candidates = boxes + lines.get(key + 1, [])
             candidates.sort(key=lambda b: b[0])
             for i, a in enumerate(candidates):
-                for b in candidates[i + 1:]:
+                for b in candidates[i + 1 : i + 1 + MAX_NEIGHBOURS]:
                     if b[0] >= a[2]:
                         break
                     w = min(a[2], b[2]) - max(a[0], b[0])
