@@ -1,5 +1,7 @@
 # Production image: gunicorn serving Django, static files via WhiteNoise.
-# The same image runs the Celery worker and beat (see docker-compose.yml).
+# The same image runs the Celery worker and beat (see docker-compose.yml); the
+# start commands are scripts/start-web, -worker and -beat, which CI's
+# scripts/prod_smoke runs outside Docker. Linted by hadolint (scripts/lint).
 FROM python:3.11-slim-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config libmariadb-dev \
     && rm -rf /var/lib/apt/lists/*
@@ -18,6 +20,8 @@ COPY --chown=creditdesk:creditdesk . /app
 RUN SECRET_KEY=build-only-secret-key-build-only-secret-key-build-only \
     FIELD_ENCRYPTION_KEY=Y3JlZGl0ZGVzay1idWlsZC1vbmx5LWtleS0zMmJ5dGU= \
     python manage.py collectstatic --noinput
-USER creditdesk
+# Uploaded files live in the media volume; the app writes them mode 0600.
+RUN mkdir -p /app/media && chown creditdesk:creditdesk /app/media
+USER 1000:1000
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["scripts/start-web"]

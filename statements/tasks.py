@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 
 from statements import services
+from statements.services.retention import statement_originals_purge_for_job
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +20,8 @@ def process_import_job(job_id: int) -> dict:
     """Import every pending file of job ``job_id``. Redelivery after a worker
     died resumes with the files not yet recorded."""
     job = services.statement_import_job_run(job_id)
+    # UPLOAD_RETENTION_DAYS=0: the job's originals go once they are recorded.
+    statement_originals_purge_for_job(job_id=job_id)
     return {"job": job.pk, "status": job.status, "imported": job.imported_count, "duplicates": job.duplicate_count, "failed": job.failed_count}
 
 

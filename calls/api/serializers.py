@@ -154,3 +154,6 @@ class CallChartsSerializer(serializers.Serializer):
     outcomes = OutcomeSeriesSerializer(many=True)
     by_branch = ChartSeriesSerializer(many=True)
     by_employee = ChartSeriesSerializer(many=True)
+    unavailable = serializers.CharField(
+        required=False, help_text="Present when the charts cannot be drawn (the database has no time-zone tables): why, and how to fix it",
+    )

@@ -46,6 +46,8 @@ def browser():
         "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    # The console, for tests that read it (tests/browser/test_csp.py: CSP violations).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
     driver.implicitly_wait(0)
