@@ -56,3 +56,37 @@ class PortfolioSnapshot(models.Model):
 
     def __str__(self):
         return f"Debt {self.debt_id} on {self.snapshot_date}: {self.bucket} {self.balance}"
+
+
+class PortfolioSummary(models.Model):
+    """The snapshot of a date, summed: one row per (branch, employee,
+    assignee, bucket, previous bucket, disbursement month) with how many
+    debts and their balance, principal and amount due. Written with the
+    snapshot (``portfolio_snapshot_take``), in the same transaction.
+
+    The reports built on snapshots (aging, roll rates, vintages, the amount
+    due of collection efficiency) read these rows: a month's book is a few
+    thousand to a hundred thousand rows here, against a million debts."""
+
+    snapshot_date = models.DateField()
+    branch = models.CharField(max_length=200, blank=True)
+    employee_id = models.CharField(max_length=50, blank=True)
+    employee_name = models.CharField(max_length=200, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    bucket = models.CharField(max_length=12, choices=Bucket.choices)
+    prev_bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
+    disbursement_month = models.DateField(null=True, blank=True)
+    debt_count = models.PositiveIntegerField()
+    balance = models.DecimalField(max_digits=20, decimal_places=2)
+    principal = models.DecimalField(max_digits=20, decimal_places=2)
+    amount_due = models.DecimalField(max_digits=20, decimal_places=2, help_text="Due amount, else the balance")
+
+    class Meta:
+        db_table = "portfolio_summaries"
+        ordering = ["snapshot_date", "id"]
+        indexes = [models.Index(fields=["snapshot_date", "branch", "employee_id"], name="summary_date_branch_emp")]
+
+    def __str__(self):
+        return f"{self.snapshot_date} {self.branch} {self.bucket}: {self.debt_count}"

@@ -24,7 +24,7 @@ from debts.choices import CommunicationOutcome, DebtStatus, PaymentStatus
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
 from reports.choices import BUCKETS_30_PLUS, BUCKETS_90_PLUS, OPEN_BUCKETS, Period
 from reports.filters import ReportFilters
-from reports.models import PortfolioSnapshot
+from reports.models import PortfolioSnapshot, PortfolioSummary
 from statements.choices import StatementStatus
 from statements.models import Statement, StatementSummary
 
@@ -57,8 +57,9 @@ def _local_bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
             datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=zone))
 
 
-def _snapshots(filters: ReportFilters):
-    qs = PortfolioSnapshot.objects.order_by()
+def _summaries(filters: ReportFilters):
+    """The summary rows (``PortfolioSummary``), narrowed by branch and employee."""
+    qs = PortfolioSummary.objects.order_by()
     if filters.branch:
         qs = qs.filter(branch=filters.branch)
     if filters.employee:
@@ -76,9 +77,8 @@ def _debt_filter(filters: ReportFilters, prefix: str = "debt__") -> Q:
 
 
 def snapshot_dates(*, until: date | None = None) -> list[date]:
-    """Every snapshot date (up to ``until``), oldest first: a loose scan of
-    the primary key's first column."""
-    qs = PortfolioSnapshot.objects.order_by("snapshot_date").values_list("snapshot_date", flat=True).distinct()
+    """Every snapshot date (up to ``until``), oldest first."""
+    qs = PortfolioSummary.objects.order_by("snapshot_date").values_list("snapshot_date", flat=True).distinct()
     if until:
         qs = qs.filter(snapshot_date__lte=until)
     return list(qs)
@@ -109,13 +109,13 @@ AGING_COLUMNS = ["snapshot_date", "branch", "employee_id", "employee_name", "buc
 def aging(*, filters: ReportFilters) -> pd.DataFrame:
     """Open debts by days-past-due bucket, branch and employee, on the latest
     snapshot on or before ``date_to``: count and outstanding balance."""
-    as_of = PortfolioSnapshot.objects.filter(snapshot_date__lte=filters.date_to).aggregate(d=Max("snapshot_date"))["d"]
+    as_of = PortfolioSummary.objects.filter(snapshot_date__lte=filters.date_to).aggregate(d=Max("snapshot_date"))["d"]
     if as_of is None:
         return _frame([], AGING_COLUMNS)
     rows = (
-        _snapshots(filters).filter(snapshot_date=as_of, bucket__in=OPEN_BUCKETS)
+        _summaries(filters).filter(snapshot_date=as_of, bucket__in=OPEN_BUCKETS)
         .values("branch", "employee_id", "bucket")
-        .annotate(employee_name=Max("employee_name"), debt_count=Count("*"), outstanding=_money_sum("balance"))
+        .annotate(employee_name=Max("employee_name"), debt_count=Sum("debt_count"), outstanding=_money_sum("balance"))
     )
     return _frame([{**row, "snapshot_date": as_of} for row in rows], AGING_COLUMNS)
 
@@ -134,9 +134,9 @@ def roll_rates(*, filters: ReportFilters, months: int = 6) -> pd.DataFrame:
     if not ends:
         return _frame([], ROLL_COLUMNS)
     rows = (
-        _snapshots(filters).filter(snapshot_date__in=ends, prev_bucket__in=OPEN_BUCKETS)
+        _summaries(filters).filter(snapshot_date__in=ends, prev_bucket__in=OPEN_BUCKETS)
         .values("snapshot_date", "prev_bucket", "bucket")
-        .annotate(debt_count=Count("*"), balance=_money_sum("balance"))
+        .annotate(debt_count=Sum("debt_count"), balance=_money_sum("balance"))
     )
     return _frame(
         [{"month": r["snapshot_date"], "from_bucket": r["prev_bucket"], "to_bucket": r["bucket"],
@@ -158,15 +158,21 @@ def vintage(*, filters: ReportFilters) -> pd.DataFrame:
     if not ends:
         return _frame([], VINTAGE_COLUMNS)
     rows = (
-        _snapshots(filters).filter(snapshot_date__in=ends, months_on_book__gte=1, disbursement_month__isnull=False)
-        .values("disbursement_month", "months_on_book")
+        _summaries(filters).filter(snapshot_date__in=ends, disbursement_month__isnull=False)
+        .values("snapshot_date", "disbursement_month")
         .annotate(
-            debt_count=Count("*"), principal_all=_money_sum("principal"),
+            debt_count=Sum("debt_count"), principal_all=_money_sum("principal"),
             principal_30_plus=_money_sum("principal", filter=Q(bucket__in=BUCKETS_30_PLUS)),
             principal_90_plus=_money_sum("principal", filter=Q(bucket__in=BUCKETS_90_PLUS)),
         )
     )
-    return _frame([{**r, "principal": r.pop("principal_all")} for r in rows], VINTAGE_COLUMNS)
+    out = []
+    for r in rows:
+        snapshot, disbursed = r.pop("snapshot_date"), r["disbursement_month"]
+        months_on_book = (snapshot.year * 12 + snapshot.month) - (disbursed.year * 12 + disbursed.month)
+        if months_on_book >= 1:
+            out.append({**r, "months_on_book": months_on_book, "principal": r.pop("principal_all")})
+    return _frame(out, VINTAGE_COLUMNS)
 
 
 # --- Collection efficiency ----------------------------------------------------
@@ -213,9 +219,9 @@ def collection_efficiency(*, filters: ReportFilters, period: str = Period.MONTH)
     if not spans:
         return _frame([], EFFICIENCY_COLUMNS)
     due = (
-        _snapshots(filters).filter(snapshot_date__in={o for _s, _e, o in spans}, bucket__in=OPEN_BUCKETS)
+        _summaries(filters).filter(snapshot_date__in={o for _s, _e, o in spans}, bucket__in=OPEN_BUCKETS)
         .values("snapshot_date", "branch", "assigned_to_id")
-        .annotate(amount_due=_money_sum(Coalesce("due_amount", "balance")))
+        .annotate(amount_due=_money_sum("amount_due"))
     )
     due_by = {(r["snapshot_date"], r["branch"], r["assigned_to_id"]): r["amount_due"] for r in due}
     collected_by = _collected(filters, spans)

@@ -1,9 +1,10 @@
 """Taking a portfolio snapshot: every debt as it stands, under a date.
 
 Set-based: the date's rows are deleted, then written with INSERT … SELECT
-from ``debts`` (one statement per chunk of debt ids, all in one
-transaction), so a million debts are a handful of statements and a re-run
-of a date replaces it whole or not at all.
+from ``debts`` (one statement per chunk of debt ids), then summed into the
+date's summary rows with one INSERT … SELECT … GROUP BY, all in one
+transaction: a million debts are a handful of statements, and a re-run of
+a date replaces it whole or not at all.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from debts.models import Debt
 from reports.choices import Bucket
-from reports.models import PortfolioSnapshot
+from reports.models import PortfolioSnapshot, PortfolioSummary
 
 DEFAULT_BATCH_SIZE = 250_000
 
@@ -29,6 +30,7 @@ class SnapshotResult:
     previous_month_end: date | None
     rows_deleted: int = 0
     rows_written: int = 0
+    summary_rows: int = 0
     seconds: float = 0.0
 
 
@@ -111,5 +113,29 @@ def portfolio_snapshot_take(
                 if progress:
                     progress(top - lo + 1)
                 lo = top + 1
+        result.summary_rows = _summarise(cursor, as_of)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _summarise(cursor, as_of: date) -> int:
+    """Replace the date's summary rows with the sums of its snapshot rows
+    (one INSERT … SELECT … GROUP BY); the number of rows written."""
+    qn = connection.ops.quote_name
+    summaries = qn(PortfolioSummary._meta.db_table)
+    keys = "branch, employee_id, assigned_to_id, bucket, prev_bucket, disbursement_month"
+    cursor.execute(f"DELETE FROM {summaries} WHERE snapshot_date = %s", [as_of])
+    cursor.execute(
+        f"INSERT INTO {summaries} (snapshot_date, {keys}, employee_name, debt_count, balance, principal, amount_due) "
+        f"SELECT snapshot_date, {keys}, MAX(employee_name), COUNT(*), SUM(balance), SUM(principal), SUM(COALESCE(due_amount, balance)) "
+        f"FROM {qn(PortfolioSnapshot._meta.db_table)} WHERE snapshot_date = %s GROUP BY snapshot_date, {keys}",
+        [as_of],
+    )
+    return max(cursor.rowcount, 0)
+
+
+def portfolio_summary_rebuild(*, as_of: date) -> int:
+    """Rebuild one date's summary rows from its snapshot rows (for dates
+    snapshotted before the summaries existed); the number of rows written."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        return _summarise(cursor, as_of)

@@ -13,7 +13,7 @@ from debts.choices import DebtStatus
 from debts.models import Debt
 from debts.tests.factories import DebtFactory
 from reports import services, tasks
-from reports.models import PortfolioSnapshot
+from reports.models import PortfolioSnapshot, PortfolioSummary
 
 
 @pytest.fixture
@@ -38,6 +38,13 @@ def test_a_row_is_the_debt_as_it_stands(debts):
     assert (row.issue_date, row.disbursement_month, row.months_on_book) == (date(2026, 1, 10), date(2026, 1, 1), 1)
     written_off = PortfolioSnapshot.objects.get(snapshot_date=date(2026, 2, 28), debt=debts[2])
     assert (written_off.bucket, written_off.months_on_book, written_off.disbursement_month) == ("written_off", None, None)
+    # The date's sums, one row per (branch, employee, assignee, bucket, previous bucket, disbursement month).
+    summary = PortfolioSummary.objects.filter(snapshot_date=date(2026, 2, 28)).order_by("bucket")
+    assert result.summary_rows == 2
+    assert [(s.bucket, s.branch, s.employee_id, s.assigned_to_id, s.debt_count, s.balance, s.principal, s.amount_due) for s in summary] == [
+        ("d31_60", "Kampala", "E1", debts[0].assigned_to_id, 1, Decimal("1200.50"), Decimal("1500.00"), Decimal("150.00")),
+        ("written_off", debts[2].branch, "", None, 1, debts[2].current_balance, debts[2].original_amount, debts[2].current_balance),
+    ]
 
 
 def test_rerunning_a_date_replaces_it_and_the_next_month_rolls_from_it(debts):
@@ -48,6 +55,9 @@ def test_rerunning_a_date_replaces_it_and_the_next_month_rolls_from_it(debts):
     assert PortfolioSnapshot.objects.filter(snapshot_date=date(2026, 3, 31)).count() == 3
     row = PortfolioSnapshot.objects.get(snapshot_date=date(2026, 3, 31), debt=debts[0])
     assert (row.bucket, row.balance) == ("current", Decimal("900.00"))
+    sums = PortfolioSummary.objects.filter(snapshot_date=date(2026, 3, 31))
+    assert sum(s.debt_count for s in sums) == 3
+    assert sums.get(employee_id="E1").balance == Decimal("900.00")
 
     Debt.objects.filter(pk=debts[0].pk).update(days_past_due=12)
     april = services.portfolio_snapshot_take(as_of=date(2026, 4, 15), batch_size=1)  # one debt id per statement
@@ -68,6 +78,14 @@ def test_a_failed_run_leaves_the_date_as_it_was(debts, monkeypatch):
     with pytest.raises(RuntimeError):
         services.portfolio_snapshot_take(as_of=date(2026, 3, 31), batch_size=1, progress=boom)
     assert PortfolioSnapshot.objects.filter(snapshot_date=date(2026, 3, 31)).count() == 3
+    assert sum(s.debt_count for s in PortfolioSummary.objects.filter(snapshot_date=date(2026, 3, 31))) == 3
+
+
+def test_the_summary_of_a_date_can_be_rebuilt_from_its_rows(debts):
+    services.portfolio_snapshot_take(as_of=date(2026, 3, 31))
+    PortfolioSummary.objects.all().delete()
+    assert services.portfolio_summary_rebuild(as_of=date(2026, 3, 31)) == 3
+    assert sum(s.debt_count for s in PortfolioSummary.objects.all()) == 3
 
 
 def test_the_command_backfills_a_date_and_reports(debts):
@@ -78,9 +96,15 @@ def test_the_command_backfills_a_date_and_reports(debts):
     call_command("snapshot_portfolio", "--as-of", "2026-03-31", "--no-progress", stdout=out)
     assert "(3 rows of that date replaced)" in out.getvalue()
     assert PortfolioSnapshot.objects.count() == 3
+    PortfolioSummary.objects.all().delete()
+    out = StringIO()
+    call_command("snapshot_portfolio", "--as-of", "2026-03-31", "--summary-only", stdout=out)
+    assert "Summary of 2026-03-31: 3 rows written." in out.getvalue()
 
 
-@pytest.mark.parametrize("args, message", [(["--as-of", "31/03/2026"], "not a date"), (["--batch-size", "0"], "at least 1")])
+@pytest.mark.parametrize("args, message", [
+    (["--as-of", "31/03/2026"], "not a date"), (["--batch-size", "0"], "at least 1"), (["--summary-only"], "needs --as-of"),
+])
 def test_the_command_refuses_bad_input(db, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("snapshot_portfolio", *args, "--no-progress")

@@ -8,7 +8,7 @@ from django.db.models import Max, Min
 from tqdm import tqdm
 
 from debts.models import Debt
-from reports.services import DEFAULT_BATCH_SIZE, portfolio_snapshot_take
+from reports.services import DEFAULT_BATCH_SIZE, portfolio_snapshot_take, portfolio_summary_rebuild
 
 
 def _date(value: str, option: str) -> date:
@@ -29,11 +29,19 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                             help=f"Debt ids per INSERT … SELECT (default {DEFAULT_BATCH_SIZE}).")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+        parser.add_argument("--summary-only", action="store_true",
+                            help="Only rebuild the date's summary rows from its snapshot rows (the debts are not read again).")
 
     def handle(self, *args, **options):
         as_of = _date(options["as_of"], "--as-of") if options["as_of"] else None
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
+        if options["summary_only"]:
+            if as_of is None:
+                raise CommandError("--summary-only needs --as-of")
+            written = portfolio_summary_rebuild(as_of=as_of)
+            self.stdout.write(self.style.SUCCESS(f"Summary of {as_of}: {written} rows written."))
+            return
         bounds = Debt.objects.aggregate(lo=Min("id"), hi=Max("id"))
         span = (bounds["hi"] - bounds["lo"] + 1) if bounds["lo"] is not None else 0
         bar = tqdm(total=span, unit="id", desc="debts", disable=options["no_progress"] or span == 0, file=self.stderr._out)
@@ -42,7 +50,7 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(self.style.SUCCESS(
-            f"Snapshot of {result.as_of}: {result.rows_written} debts written"
+            f"Snapshot of {result.as_of}: {result.rows_written} debts written ({result.summary_rows} summary rows)"
             + (f" ({result.rows_deleted} rows of that date replaced)" if result.rows_deleted else "")
             + (f", month-over-month from {result.previous_month_end}" if result.previous_month_end else ", no earlier month to roll from")
             + f", in {result.seconds:.1f}s."
