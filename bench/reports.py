@@ -15,7 +15,7 @@ calls and statements. Then:
 * prints the process's peak memory (target < 1 GB).
 
     .venv/bin/python bench/reports.py [--debts 1000000] [--months 12] [--payments 5000000]
-                                      [--contacts 2000000] [--runs 3] [--keep]
+                                      [--contacts 2000000] [--runs 3] [--keep] [--reuse]
 
 Develop with ``--debts 50000 --payments 250000 --contacts 100000``.
 """
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306")
-DB_NAME = "bench_reports"
+DB_NAME = os.environ.get("BENCH_REPORTS_DB", "bench_reports")
 BRANCHES, EMPLOYEES, AGENTS = 40, 400, 100
 
 
@@ -55,12 +55,15 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Time the snapshot and the reports again on the database a --keep run left (migrated first; no new data)")
     args = parser.parse_args()
 
     from _db import mysql_admin
 
-    mysql_admin(f"DROP DATABASE IF EXISTS {DB_NAME}", SERVER)
-    mysql_admin(f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", SERVER)
+    if not args.reuse:
+        mysql_admin(f"DROP DATABASE IF EXISTS {DB_NAME}", SERVER)
+        mysql_admin(f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", SERVER)
     os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -93,116 +96,122 @@ def main() -> None:
         today = timezone.localdate()
         as_of = today
         first_month_end = months_back(today, months - 1)
-        n_customers = max(1, n // 5)
-        t0 = time.monotonic()
-        with connection.cursor() as c:
-            c.execute("SET SESSION unique_checks=0")
-            User = get_user_model()
-            User.objects.bulk_create([User(username=f"agent{i:03d}", password="!") for i in range(AGENTS)])
-            c.execute("SELECT MIN(id) FROM auth_user")
-            first_user = c.fetchone()[0]
-            _insert_select(c, Customer, n_customers, {
-                "full_name": "CONCAT('Customer ', seq)", "primary_phone": "CONCAT('+25677', LPAD(seq, 7, '0'))",
-                "fingerprint": "SHA2(CONCAT('bench|', seq), 256)", "created_at": "NOW()", "updated_at": "NOW()",
-            }, f"seq_1_to_{n_customers}")
-            c.execute("SELECT MIN(id) FROM customers")
-            first_customer = c.fetchone()[0]
-            # Issued over the last 24 months; one debt in ten paid off, one in
-            # fifty written off; an employee belongs to one branch.
-            _insert_select(c, Debt, n, {
-                "customer_id": f"{first_customer} + (seq % {n_customers})",
-                "loan_id": "CONCAT('BENCH', seq)",
-                "original_amount": "100000 + (seq % 50) * 10000",
-                "current_balance": "IF(seq % 10 = 0, 0, 50000 + (seq % 40) * 5000)",
-                "due_amount": "10000 + (seq % 20) * 1000",
-                "status": "IF(seq % 10 = 0, 'PAID_OFF', IF(seq % 50 = 1, 'WRITTEN_OFF', IF((seq * 7) % 200 > 190, 'DEFAULTED', 'ACTIVE')))",
-                "days_past_due": "IF(seq % 10 = 0, 0, GREATEST(0, CAST((seq * 7) % 200 AS SIGNED) - 100))",
-                "issue_date": "CURDATE() - INTERVAL (seq % 730) DAY",
-                "due_date": "CURDATE() + INTERVAL 10 DAY",
-                "branch": f"CONCAT('Branch ', LPAD((seq % {EMPLOYEES}) % {BRANCHES}, 2, '0'))",
-                "employee_id": f"CONCAT('E', LPAD(seq % {EMPLOYEES}, 3, '0'))",
-                "employee_name": f"CONCAT('Employee ', seq % {EMPLOYEES})",
-                "assigned_to_id": f"IF(seq % 20 = 0, NULL, {first_user} + (seq % {AGENTS}))",
-                "created_at": "NOW()", "updated_at": "NOW()",
-            }, f"seq_1_to_{n}")
-            c.execute("SELECT MIN(id) FROM debts")
-            first_debt = c.fetchone()[0]
-            debt_of = f"{first_debt} + (seq % {n})"
-            customer_of = f"{first_customer} + ((seq % {n}) % {n_customers})"
-            span_days = months * 31
-            _insert_select(c, Payment, args.payments, {
-                "customer_id": customer_of, "debt_id": debt_of, "amount": "5000 + (seq % 30) * 1000",
-                "status": "IF(seq % 25 = 0, 'FAILED', 'COMPLETED')",
-                "payment_date": f"NOW() - INTERVAL (seq % {span_days}) DAY - INTERVAL (seq % 86400) SECOND",
-                "created_at": "NOW()", "updated_at": "NOW()",
-            }, f"seq_1_to_{args.payments}")
-            outcomes = "ELT(1 + seq % 6, 'connected', 'no_answer', 'payment_promised', 'voicemail', 'refused', 'busy')"
-            _insert_select(c, CommunicationLog, args.contacts, {
-                "customer_id": customer_of, "debt_id": debt_of, "communication_type": "'CALL'", "direction": "'outbound'",
-                "outcome": outcomes, "timestamp": f"NOW() - INTERVAL (seq % {span_days}) DAY",
-                "agent_user_id": f"{first_user} + (seq % {AGENTS})", "created_at": "NOW()", "updated_at": "NOW()",
-            }, f"seq_1_to_{args.contacts}")
-            n_promises = args.contacts // 4
-            _insert_select(c, PromiseToPay, n_promises, {
-                "customer_id": customer_of, "debt_id": debt_of, "amount": "20000", "amount_paid": "IF(seq % 3 = 0, 20000, 0)",
-                "status": "ELT(1 + seq % 4, 'PENDING', 'KEPT', 'BROKEN', 'CANCELLED')",
-                "promised_date": f"CURDATE() - INTERVAL (seq % {span_days}) DAY",
-                "created_by_id": f"{first_user} + (seq % {AGENTS})",
-                "created_at": f"NOW() - INTERVAL (seq % {span_days}) DAY", "updated_at": "NOW()",
-            }, f"seq_1_to_{n_promises}")
-            n_calls = args.contacts // 10
-            _insert_select(c, CallSession, n_calls, {
-                "customer_id": customer_of, "debt_id": debt_of, "to_number": "'+256770000000'", "provider": "'simulator'",
-                "status": "ELT(1 + seq % 4, 'completed', 'no-answer', 'busy', 'scheduled')",
-                "initiated_at": f"IF(seq % 4 = 3, NULL, NOW() - INTERVAL (seq % {span_days}) DAY)",
-                "triggered_by_id": f"{first_user} + (seq % {AGENTS})", "provider_data": "'{}'", "call_metadata": "'{}'",
-                "created_at": f"NOW() - INTERVAL (seq % {span_days}) DAY", "updated_at": "NOW()",
-            }, f"seq_1_to_{n_calls}")
-            n_statements = max(1, n // 20)
-            _insert_select(c, Statement, n_statements, {
-                "acc_prvdr_code": "IF(seq % 2 = 0, 'UATL', 'UMTN')", "file_name": "CONCAT('s', seq, '.pdf')",
-                "acc_number": "CONCAT('77', seq)", "status": "IF(seq % 7 = 0, 'FLAGGED', 'VERIFIED')", "header_fields": "'{}'",
-                "created_at": f"NOW() - INTERVAL (seq % {span_days}) DAY", "updated_at": "NOW()",
-            }, f"seq_1_to_{n_statements}")
-            c.execute("SELECT MIN(id) FROM metadata")
-            first_statement = c.fetchone()[0]
-            _insert_select(c, StatementSummary, n_statements, {
-                "statement_id": f"{first_statement} + seq - 1", "acc_prvdr_code": "IF(seq % 2 = 0, 'UATL', 'UMTN')",
-                "risk_score": "IF(seq % 3 = 0, NULL, seq % 100)",
-                "risk_reasons": "IF(seq % 3 = 0, '[]', IF(seq % 2 = 0, '[{\"code\": \"font_mismatch\"}]', "
-                                "'[{\"code\": \"balance_break\"}, {\"code\": \"meta_edit\"}]'))",
-                "created_at": "NOW()", "updated_at": "NOW()",
-            }, f"seq_1_to_{n_statements}")
-            c.execute("ANALYZE TABLE debts, payments, communication_logs, promises_to_pay, call_sessions, metadata, summary")
-        print(f"generated {n:,} debts, {n_customers:,} customers, {args.payments:,} payments, {args.contacts:,} contacts, "
-              f"{n_promises:,} promises, {n_calls:,} calls, {n_statements:,} statements in {time.monotonic() - t0:.1f}s", flush=True)
+        if args.reuse:
+            with connection.cursor() as c:
+                c.execute("SELECT COUNT(*) FROM debts")
+                n = c.fetchone()[0]
+            print(f"reusing {DB_NAME}: {n:,} debts and their history", flush=True)
+        else:
+            n_customers = max(1, n // 5)
+            t0 = time.monotonic()
+            with connection.cursor() as c:
+                c.execute("SET SESSION unique_checks=0")
+                User = get_user_model()
+                User.objects.bulk_create([User(username=f"agent{i:03d}", password="!") for i in range(AGENTS)])
+                c.execute("SELECT MIN(id) FROM auth_user")
+                first_user = c.fetchone()[0]
+                _insert_select(c, Customer, n_customers, {
+                    "full_name": "CONCAT('Customer ', seq)", "primary_phone": "CONCAT('+25677', LPAD(seq, 7, '0'))",
+                    "fingerprint": "SHA2(CONCAT('bench|', seq), 256)", "created_at": "NOW()", "updated_at": "NOW()",
+                }, f"seq_1_to_{n_customers}")
+                c.execute("SELECT MIN(id) FROM customers")
+                first_customer = c.fetchone()[0]
+                # Issued over the last 24 months; one debt in ten paid off, one in
+                # fifty written off; an employee belongs to one branch.
+                _insert_select(c, Debt, n, {
+                    "customer_id": f"{first_customer} + (seq % {n_customers})",
+                    "loan_id": "CONCAT('BENCH', seq)",
+                    "original_amount": "100000 + (seq % 50) * 10000",
+                    "current_balance": "IF(seq % 10 = 0, 0, 50000 + (seq % 40) * 5000)",
+                    "due_amount": "10000 + (seq % 20) * 1000",
+                    "status": "IF(seq % 10 = 0, 'PAID_OFF', IF(seq % 50 = 1, 'WRITTEN_OFF', IF((seq * 7) % 200 > 190, 'DEFAULTED', 'ACTIVE')))",
+                    "days_past_due": "IF(seq % 10 = 0, 0, GREATEST(0, CAST((seq * 7) % 200 AS SIGNED) - 100))",
+                    "issue_date": "CURDATE() - INTERVAL (seq % 730) DAY",
+                    "due_date": "CURDATE() + INTERVAL 10 DAY",
+                    "branch": f"CONCAT('Branch ', LPAD((seq % {EMPLOYEES}) % {BRANCHES}, 2, '0'))",
+                    "employee_id": f"CONCAT('E', LPAD(seq % {EMPLOYEES}, 3, '0'))",
+                    "employee_name": f"CONCAT('Employee ', seq % {EMPLOYEES})",
+                    "assigned_to_id": f"IF(seq % 20 = 0, NULL, {first_user} + (seq % {AGENTS}))",
+                    "created_at": "NOW()", "updated_at": "NOW()",
+                }, f"seq_1_to_{n}")
+                c.execute("SELECT MIN(id) FROM debts")
+                first_debt = c.fetchone()[0]
+                debt_of = f"{first_debt} + (seq % {n})"
+                customer_of = f"{first_customer} + ((seq % {n}) % {n_customers})"
+                span_days = months * 31
+                _insert_select(c, Payment, args.payments, {
+                    "customer_id": customer_of, "debt_id": debt_of, "amount": "5000 + (seq % 30) * 1000",
+                    "status": "IF(seq % 25 = 0, 'FAILED', 'COMPLETED')",
+                    "payment_date": f"NOW() - INTERVAL (seq % {span_days}) DAY - INTERVAL (seq % 86400) SECOND",
+                    "created_at": "NOW()", "updated_at": "NOW()",
+                }, f"seq_1_to_{args.payments}")
+                outcomes = "ELT(1 + seq % 6, 'connected', 'no_answer', 'payment_promised', 'voicemail', 'refused', 'busy')"
+                _insert_select(c, CommunicationLog, args.contacts, {
+                    "customer_id": customer_of, "debt_id": debt_of, "communication_type": "'CALL'", "direction": "'outbound'",
+                    "outcome": outcomes, "timestamp": f"NOW() - INTERVAL (seq % {span_days}) DAY",
+                    "agent_user_id": f"{first_user} + (seq % {AGENTS})", "created_at": "NOW()", "updated_at": "NOW()",
+                }, f"seq_1_to_{args.contacts}")
+                n_promises = args.contacts // 4
+                _insert_select(c, PromiseToPay, n_promises, {
+                    "customer_id": customer_of, "debt_id": debt_of, "amount": "20000", "amount_paid": "IF(seq % 3 = 0, 20000, 0)",
+                    "status": "ELT(1 + seq % 4, 'PENDING', 'KEPT', 'BROKEN', 'CANCELLED')",
+                    "promised_date": f"CURDATE() - INTERVAL (seq % {span_days}) DAY",
+                    "created_by_id": f"{first_user} + (seq % {AGENTS})",
+                    "created_at": f"NOW() - INTERVAL (seq % {span_days}) DAY", "updated_at": "NOW()",
+                }, f"seq_1_to_{n_promises}")
+                n_calls = args.contacts // 10
+                _insert_select(c, CallSession, n_calls, {
+                    "customer_id": customer_of, "debt_id": debt_of, "to_number": "'+256770000000'", "provider": "'simulator'",
+                    "status": "ELT(1 + seq % 4, 'completed', 'no-answer', 'busy', 'scheduled')",
+                    "initiated_at": f"IF(seq % 4 = 3, NULL, NOW() - INTERVAL (seq % {span_days}) DAY)",
+                    "triggered_by_id": f"{first_user} + (seq % {AGENTS})", "provider_data": "'{}'", "call_metadata": "'{}'",
+                    "created_at": f"NOW() - INTERVAL (seq % {span_days}) DAY", "updated_at": "NOW()",
+                }, f"seq_1_to_{n_calls}")
+                n_statements = max(1, n // 20)
+                _insert_select(c, Statement, n_statements, {
+                    "acc_prvdr_code": "IF(seq % 2 = 0, 'UATL', 'UMTN')", "file_name": "CONCAT('s', seq, '.pdf')",
+                    "acc_number": "CONCAT('77', seq)", "status": "IF(seq % 7 = 0, 'FLAGGED', 'VERIFIED')", "header_fields": "'{}'",
+                    "created_at": f"NOW() - INTERVAL (seq % {span_days}) DAY", "updated_at": "NOW()",
+                }, f"seq_1_to_{n_statements}")
+                c.execute("SELECT MIN(id) FROM metadata")
+                first_statement = c.fetchone()[0]
+                _insert_select(c, StatementSummary, n_statements, {
+                    "statement_id": f"{first_statement} + seq - 1", "acc_prvdr_code": "IF(seq % 2 = 0, 'UATL', 'UMTN')",
+                    "risk_score": "IF(seq % 3 = 0, NULL, seq % 100)",
+                    "risk_reasons": "IF(seq % 3 = 0, '[]', IF(seq % 2 = 0, '[{\"code\": \"font_mismatch\"}]', "
+                                    "'[{\"code\": \"balance_break\"}, {\"code\": \"meta_edit\"}]'))",
+                    "created_at": "NOW()", "updated_at": "NOW()",
+                }, f"seq_1_to_{n_statements}")
+                c.execute("ANALYZE TABLE debts, payments, communication_logs, promises_to_pay, call_sessions, metadata, summary")
+            print(f"generated {n:,} debts, {n_customers:,} customers, {args.payments:,} payments, {args.contacts:,} contacts, "
+                  f"{n_promises:,} promises, {n_calls:,} calls, {n_statements:,} statements in {time.monotonic() - t0:.1f}s", flush=True)
 
-        # History: the month-end snapshots before this month, written directly
-        # (days past due vary by debt and month; prev_bucket is the previous one's).
-        t0 = time.monotonic()
-        ends = [months_back(today, k) for k in range(months - 1, 0, -1)]
+            # History: the month-end snapshots before this month, written directly
+            # (days past due vary by debt and month; prev_bucket is the previous one's).
+            t0 = time.monotonic()
+            ends = [months_back(today, k) for k in range(months - 1, 0, -1)]
 
-        def dpd(m: int) -> str:
-            return f"IF(d.status IN ('PAID_OFF', 'SETTLED', 'WRITTEN_OFF'), 0, GREATEST(0, CAST((d.id * 7 + {m} * 37) %% 200 AS SIGNED) - 100))"
+            def dpd(m: int) -> str:
+                return f"IF(d.status IN ('PAID_OFF', 'SETTLED', 'WRITTEN_OFF'), 0, GREATEST(0, CAST((d.id * 7 + {m} * 37) %% 200 AS SIGNED) - 100))"
 
-        with connection.cursor() as c:
-            for m, end in enumerate(ends):
-                prev = _bucket_sql("d.status", dpd(m - 1)) if m else "''"
-                c.execute(
-                    "INSERT INTO portfolio_snapshots (snapshot_date, debt_id, branch, employee_id, employee_name, assigned_to_id, status, "
-                    "days_past_due, bucket, prev_bucket, balance, due_amount, principal, issue_date, disbursement_month, months_on_book, "
-                    "created_at) "
-                    f"SELECT %s, d.id, d.branch, d.employee_id, d.employee_name, d.assigned_to_id, d.status, {dpd(m)}, "
-                    f"{_bucket_sql('d.status', dpd(m))}, {prev}, d.current_balance, d.due_amount, d.original_amount, d.issue_date, "
-                    "d.issue_date - INTERVAL (DAYOFMONTH(d.issue_date) - 1) DAY, "
-                    "(YEAR(%s) * 12 + MONTH(%s)) - (YEAR(d.issue_date) * 12 + MONTH(d.issue_date)), NOW() "
-                    "FROM debts d WHERE d.issue_date <= %s",
-                    [end, end, end, end],
-                )
-                written = c.rowcount
-                summary_rows = portfolio_summary_rebuild(as_of=end)
-                print(f"  history {end}: {written:,} rows, {summary_rows:,} summary rows", flush=True)
-        print(f"history: {len(ends)} month-end snapshots in {time.monotonic() - t0:.1f}s", flush=True)
+            with connection.cursor() as c:
+                for m, end in enumerate(ends):
+                    prev = _bucket_sql("d.status", dpd(m - 1)) if m else "''"
+                    c.execute(
+                        "INSERT INTO portfolio_snapshots (snapshot_date, debt_id, branch, employee_id, employee_name, assigned_to_id, status, "
+                        "days_past_due, bucket, prev_bucket, balance, due_amount, principal, issue_date, disbursement_month, months_on_book, "
+                        "created_at) "
+                        f"SELECT %s, d.id, d.branch, d.employee_id, d.employee_name, d.assigned_to_id, d.status, {dpd(m)}, "
+                        f"{_bucket_sql('d.status', dpd(m))}, {prev}, d.current_balance, d.due_amount, d.original_amount, d.issue_date, "
+                        "d.issue_date - INTERVAL (DAYOFMONTH(d.issue_date) - 1) DAY, "
+                        "(YEAR(%s) * 12 + MONTH(%s)) - (YEAR(d.issue_date) * 12 + MONTH(d.issue_date)), NOW() "
+                        "FROM debts d WHERE d.issue_date <= %s",
+                        [end, end, end, end],
+                    )
+                    written = c.rowcount
+                    summary_rows = portfolio_summary_rebuild(as_of=end)
+                    print(f"  history {end}: {written:,} rows, {summary_rows:,} summary rows", flush=True)
+            print(f"history: {len(ends)} month-end snapshots in {time.monotonic() - t0:.1f}s", flush=True)
 
         # The snapshot itself, through the service: first run, then a re-run replacing the date.
         snap_first = portfolio_snapshot_take(as_of=as_of)
