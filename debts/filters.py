@@ -18,7 +18,10 @@ class DebtFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Debt
-        fields = ["customer", "loan_id", "debt_type", "status", "branch", "cluster", "state", "employee_id", "reference_number", "currency"]
+        fields = [
+            "customer", "loan_id", "debt_type", "status", "branch", "cluster", "state", "employee_id", "reference_number", "currency",
+            "assigned_to",
+        ]
 
 
 class PaymentFilterSet(django_filters.FilterSet):
@@ -35,6 +38,9 @@ class PaymentFilterSet(django_filters.FilterSet):
 class CommunicationLogFilterSet(django_filters.FilterSet):
     after = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
     before = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lte")
+    disposition = django_filters.CharFilter(field_name="disposition__code", help_text="A disposition code (/api/v1/dispositions/)")
+    next_action_before = django_filters.DateFilter(field_name="next_action_date", lookup_expr="lte")
+    next_action_after = django_filters.DateFilter(field_name="next_action_date", lookup_expr="gte")
 
     class Meta:
         model = CommunicationLog

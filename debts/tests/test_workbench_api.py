@@ -248,3 +248,13 @@ def test_debt_api_has_display_fields_beside_the_decimal_strings(agent_client):
     row = agent_client.get(f"/api/v1/debts/{debt.pk}/").json()
     assert row["current_balance"] == "1100000.50" and row["current_balance_display"] == "UGX 1,100,000.50"
     assert row["original_amount_display"] == "UGX 1,250,000" and row["settled_amount_display"] is None
+
+
+def test_logs_filter_by_disposition_and_debts_by_assignee(agent_client, agent):
+    mine = _assigned(agent)
+    DebtFactory()
+    services.communication_log_create(customer_id=mine.customer_id, communication_type="CALL", disposition="no_answer", agent_user=agent)
+    services.communication_log_create(customer_id=mine.customer_id, communication_type="CALL", disposition="busy", agent_user=agent)
+    logs = agent_client.get("/api/v1/communication-logs/", {"disposition": "busy"}).json()["results"]
+    assert [log["disposition"] for log in logs] == ["busy"]
+    assert [d["id"] for d in agent_client.get("/api/v1/debts/", {"assigned_to": agent.pk}).json()["results"]] == [mine.pk]
