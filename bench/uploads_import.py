@@ -3,14 +3,24 @@
     .venv/bin/python bench/uploads_import.py                 # 100,000 rows, 3 runs, median
     .venv/bin/python bench/uploads_import.py --rows 20000 --runs 1
     .venv/bin/python bench/uploads_import.py --million       # adds the 1,000,000-row memory run
+    .venv/bin/python bench/uploads_import.py --rows 50000 --runs 3 --baseline-root /tmp/old-checkout
+                                                             # paired: the same book with another checkout, run for run
 
-Each run imports a generated loan book (repeat customers, 1% bad rows) into
+Each run imports a generated messy loan book (repeat customers; each
+customer's phone written five ways, 0772 123 456, +256-772-123456,
+772123456, 256772123456 and 0772123456; names in other case, spacing and
+word order; 5% bad lines of five kinds; a UTF-8 BOM and CRLF line ends) into
 an empty MariaDB database through ``manage.py import_loan_book --json`` in a
 child process: file stored, counted, every line validated and matched,
 customers/debts/upload rows written, counts finished. The child's peak RSS
 comes from ``getrusage(RUSAGE_CHILDREN)``. A second import of a changed
 book (every amount different: all loans updated) and of the same file again
 (all lines skipped) are timed too.
+
+``--baseline-root`` runs the same book with the code of another checkout
+(``git worktree add /tmp/old <commit>``) on its own database
+(``--baseline-db``), alternating run for run with this checkout, so a
+loaded machine slows both alike; the ratio is taken pair by pair.
 
 Environment: BENCH_DATABASE_URL (default mysql://root@127.0.0.1:3306/bench_h6),
 the database is created and migrated if needed, emptied before each run, and
@@ -47,12 +57,34 @@ BRANCHES = [("Central", "Kampala Cluster", "Kampala Main"), ("Central", "Kampala
             ("Western", "Mbarara Cluster", "Mbarara"), ("Northern", "Gulu Cluster", "Gulu"), ("Eastern", "Jinja Cluster", "Jinja")]
 
 
+BAD_EVERY = 20  # one line in 20 (5%) is bad
+
+
+def _phone_as_written(phone: str, n: int) -> str:
+    """One customer's number ("0772123456"), written one of five ways depending on the line."""
+    local = phone[1:]
+    return (f"{phone[:4]} {phone[4:7]} {phone[7:]}", f"+256-{local[:3]}-{local[3:]}", local, f"256{local}", phone)[n % 5]
+
+
+def _name_as_written(name: str, n: int) -> str:
+    """The same name in another case, spacing or word order."""
+    kind = (n // 5) % 4
+    if kind == 1:
+        return name.upper()
+    if kind == 2:
+        return "  " + name.replace(" ", "   ").lower()
+    if kind == 3:
+        return " ".join(reversed(name.split()))
+    return name
+
+
 def generate(path: Path, rows: int, *, seed: int = 6, amount_shift: int = 0) -> None:
-    """``rows`` lines; about 2.5 loans per customer; 1% of lines broken in one of three ways."""
+    """``rows`` messy lines; about 2.5 loans per customer; 5% of lines broken in one of five ways."""
     rng = random.Random(seed)
     customers = max(1, rows * 2 // 5)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+    # A BOM (utf-8-sig) and CRLF line ends, as Excel writes them.
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(HEADER)
         for n in range(rows):
             c = rng.randrange(customers)
@@ -62,25 +94,28 @@ def generate(path: Path, rows: int, *, seed: int = 6, amount_shift: int = 0) -> 
             state, cluster, branch = BRANCHES[c % len(BRANCHES)]
             amount = 50_000 + (n * 7919) % 5_000_000 + amount_shift
             due_day = 1 + n % 28
-            # One lender's export writes a customer's phone the same way on
-            # every line; customers differ (local vs international form).
-            row = [name, phone if c % 3 else f"+256 {phone[1:4]} {phone[4:]}", f"LN{n:08d}", f"{amount:,}",
+            row = [_name_as_written(name, n), _phone_as_written(phone, n), f"LN{n:08d}",
+                   f"UGX {amount:,}" if n % 7 == 0 else f"{amount:,}",
                    f"2024-{1 + n % 12:02d}-{due_day:02d}" if n % 2 else f"{due_day:02d}/{1 + n % 12:02d}/2024",
                    state, cluster, branch, "0414 123456", "Grace Atim", f"EMP{c % 50:03d}", "0772 000 111",
                    "2024-01-10" if n % 4 == 0 else "", "25,000" if n % 4 == 0 else "", f"{amount // 10:,}"]
-            if n % 100 == 99:  # 1% bad lines
-                kind = (n // 100) % 3
+            if n % BAD_EVERY == BAD_EVERY - 1:  # 5% bad lines
+                kind = (n // BAD_EVERY) % 5
                 if kind == 0:
                     row[1] = "12ab"
                 elif kind == 1:
                     row[3] = "lots"
-                else:
+                elif kind == 2:
                     row[4] = "31/02/2024"
+                elif kind == 3:
+                    row[3] = "1.2 million"
+                else:
+                    row[3] = "12.300"
             writer.writerow(row)
 
 
-def _env() -> dict:
-    env = {**os.environ, "DATABASE_URL": DB_URL, "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING",
+def _env(db_url: str = DB_URL) -> dict:
+    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING",
            # A million-line book is ~160 MB, above the web upload limit.
            "MAX_UPLOAD_SIZE": str(1 << 30)}
     env.pop("CELERY_BROKER_URL", None)
@@ -88,48 +123,51 @@ def _env() -> dict:
     return env
 
 
-def _manage(*args: str, capture: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=_env(), check=True,
+def _manage(*args: str, capture: bool = True, root: Path = ROOT, db_url: str = DB_URL) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=root, env=_env(db_url), check=True,
                           capture_output=capture, text=True)
 
 
-def prepare_database() -> None:
+def prepare_database(root: Path = ROOT, db_url: str = DB_URL) -> None:
     import MySQLdb
 
-    parts = urlsplit(DB_URL)
+    parts = urlsplit(db_url)
     conn = MySQLdb.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", passwd=parts.password or "")
     conn.cursor().execute(f"CREATE DATABASE IF NOT EXISTS `{parts.path.strip('/')}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     conn.close()
-    _manage("migrate", "--noinput")
+    _manage("migrate", "--noinput", root=root, db_url=db_url)
 
 
-def drop_database() -> None:
+def drop_database(db_url: str = DB_URL) -> None:
     import MySQLdb
 
-    parts = urlsplit(DB_URL)
+    parts = urlsplit(db_url)
     conn = MySQLdb.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", passwd=parts.password or "")
     conn.cursor().execute(f"DROP DATABASE IF EXISTS `{parts.path.strip('/')}`")
     conn.close()
     shutil.rmtree(_env()["MEDIA_ROOT"], ignore_errors=True)
 
 
-def empty_tables() -> None:
+def empty_tables(root: Path = ROOT, db_url: str = DB_URL) -> None:
     script = (
         "from django.db import connection\n"
         "with connection.cursor() as c:\n"
         "    c.execute('SET FOREIGN_KEY_CHECKS=0')\n"
-        "    for t in ('upload_rows','file_uploads','debts','customers'):\n"
-        "        c.execute('TRUNCATE TABLE ' + t)\n"
+        "    tables = set(connection.introspection.table_names())\n"
+        "    for t in ('upload_row_reviews','upload_rows','file_uploads','historicaldebt','historicalcustomer',\n"
+        "              'debts_historicaldebt','customers_historicalcustomer','debts','customers'):\n"
+        "        if t in tables:\n"
+        "            c.execute('TRUNCATE TABLE ' + t)\n"
         "    c.execute('SET FOREIGN_KEY_CHECKS=1')\n"
     )
-    _manage("shell", "-c", script)
+    _manage("shell", "-c", script, root=root, db_url=db_url)
 
 
-def run_import(path: Path) -> dict:
+def run_import(path: Path, root: Path = ROOT, db_url: str = DB_URL) -> dict:
     """Import in a child process; return counts, seconds and the child's peak RSS."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "manage.py", "import_loan_book", str(path), "--json"], cwd=ROOT, env=_env(),
+    proc = subprocess.run([sys.executable, "manage.py", "import_loan_book", str(path), "--json"], cwd=root, env=_env(db_url),
                           capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode:
@@ -148,6 +186,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="100k-row runs (0: only the --million run)")
     parser.add_argument("--million", action="store_true", help="also import 1,000,000 rows once and report peak memory")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--baseline-root", type=Path, help="another checkout: import the same book with its code, paired run for run")
+    parser.add_argument("--baseline-db", default=DB_URL + "_baseline", help="the baseline's database (default: ours + _baseline)")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _report import report
@@ -157,16 +197,47 @@ def main() -> None:
     finally:
         if not args.keep_db:
             drop_database()
+            if args.baseline_root:
+                drop_database(args.baseline_db)
 
 
 def _expected(rows: int, result: dict) -> bool:
-    """The import did what the generated book implies: 1% failed, every line accounted for."""
-    bad = rows // 100
-    return result["total"] == rows and result["failed"] == bad and result["success"] + result["skipped"] == rows - bad
+    """The import did what the generated book implies: 5% failed, none waiting for review, every line accounted for."""
+    bad = rows // BAD_EVERY
+    return (result["total"] == rows and result["failed"] == bad and result.get("review", 0) == 0
+            and result["success"] + result["skipped"] == rows - bad)
+
+
+def _paired(args, book: Path, report) -> None:
+    """The same book, this checkout then the baseline, run for run."""
+    prepare_database(args.baseline_root, args.baseline_db)
+    pairs = []
+    for run in range(args.runs):
+        empty_tables()
+        ours = run_import(book)
+        empty_tables(args.baseline_root, args.baseline_db)
+        base = run_import(book, args.baseline_root, args.baseline_db)
+        pairs.append((ours, base))
+        print(f"pair {run + 1}: this checkout {ours['rows_per_second']:,} rows/s (failed {ours['failed']}, review {ours.get('review', 0)}), "
+              f"baseline {base['rows_per_second']:,} rows/s (failed {base['failed']}); ratio {ours['rows_per_second'] / base['rows_per_second']:.2f}")
+    ratio = statistics.median(o["rows_per_second"] / b["rows_per_second"] for o, b in pairs)
+    ours_median = statistics.median(o["rows_per_second"] for o, _ in pairs)
+    base_median = statistics.median(b["rows_per_second"] for _, b in pairs)
+    print(f"MEDIAN paired: this checkout {ours_median:,.0f} rows/s, baseline {base_median:,.0f} rows/s, ratio {ratio:.2f}")
+    report(f"loan-book import, {args.rows:,} messy rows, this checkout (paired median of {len(pairs)})", f"{ours_median:,.0f} rows/s",
+           ">= 5,000 rows/s", ours_median >= 5000 and all(_expected(args.rows, o) for o, _ in pairs))
+    report(f"loan-book import, {args.rows:,} messy rows, baseline {args.baseline_root} (same moments)", f"{base_median:,.0f} rows/s", "-", None)
 
 
 def _run(args, report) -> None:
     prepare_database()
+    if args.baseline_root:
+        with tempfile.TemporaryDirectory(prefix="bench_uploads_") as tmp:
+            book = Path(tmp) / f"loan_book_{args.rows}.csv"
+            generate(book, args.rows)
+            print(f"generated {args.rows:,} messy rows ({book.stat().st_size / 1e6:.1f} MB)")
+            _paired(args, book, report)
+        return
     with tempfile.TemporaryDirectory(prefix="bench_uploads_") as tmp:
         book = Path(tmp) / f"loan_book_{args.rows}.csv"
         changed = Path(tmp) / f"loan_book_{args.rows}_changed.csv"
