@@ -35,6 +35,10 @@ urlpatterns = [
     path("", include("core.urls")),
 ]
 
+# Database trouble raised outside a view (a middleware's query) is a 503 with
+# Retry-After, like trouble inside one (core.dbtrouble).
+handler500 = "core.dbtrouble.server_error"
+
 admin.site.site_header = "CreditDesk back office"
 admin.site.site_title = "CreditDesk"
 admin.site.index_title = "Operations"

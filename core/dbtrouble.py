@@ -7,15 +7,18 @@ cannot connect: 2002, 2003, 1040 too many connections) has done nothing
 that is kept: its transaction is rolled back. The client may simply try
 again later, and that is what the answer says. The API answers through
 ``core.api.exceptions``; every other page (the admin, the ops pages) through
-``DatabaseTroubleMiddleware``.
+``DatabaseTroubleMiddleware``; and trouble outside a view (a middleware
+loading the session, say) through ``server_error``, the ``handler500``.
 """
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 
 log = logging.getLogger("core.dbtrouble")
 
@@ -59,6 +62,35 @@ def log_trouble(request: HttpRequest, exc: BaseException) -> None:
     log.warning("database trouble on %s %s: %s", request.method, request.path, exc)
 
 
+def trouble_response(request: HttpRequest, exc: BaseException, message: str) -> HttpResponse:
+    log_trouble(request, exc)
+    text = detail_text(message)
+    response: HttpResponse
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"detail": text}, status=503)
+    else:
+        # No template: rendering one runs context processors that would
+        # touch the database (the session, the user) again.
+        response = HttpResponse(
+            "<!doctype html><title>Try again shortly</title><h1>Try again shortly</h1>"
+            f"<p>{text}</p>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(retry_after())
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: database trouble raised outside a view is a 503 too;
+    anything else is Django's own 500 page."""
+    exc = sys.exc_info()[1]
+    message = trouble_message(exc) if exc is not None else None
+    if message is not None and exc is not None:
+        return trouble_response(request, exc, message)
+    return defaults.server_error(request)
+
+
 class DatabaseTroubleMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,19 +102,4 @@ class DatabaseTroubleMiddleware:
         message = trouble_message(exc)
         if message is None:
             return None
-        log_trouble(request, exc)
-        text = detail_text(message)
-        response: HttpResponse
-        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
-            response = JsonResponse({"detail": text}, status=503)
-        else:
-            # No template: rendering one runs context processors that would
-            # touch the database (the session, the user) again.
-            response = HttpResponse(
-                "<!doctype html><title>Try again shortly</title><h1>Try again shortly</h1>"
-                f"<p>{text}</p>",
-                status=503,
-                content_type="text/html; charset=utf-8",
-            )
-        response["Retry-After"] = str(retry_after())
-        return response
+        return trouble_response(request, exc, message)

@@ -11,9 +11,10 @@ import MySQLdb
 import pytest
 from django.db import OperationalError, connection
 from django.test import RequestFactory
+from django.urls import get_resolver
 
 from core.api.exceptions import exception_handler
-from core.dbtrouble import DatabaseTroubleMiddleware, trouble_message
+from core.dbtrouble import DatabaseTroubleMiddleware, server_error, trouble_message
 from customers import services
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,3 +135,17 @@ def test_gunicorn_timeout_and_db_waits_must_agree():
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "DB_LOCK_WAIT_TIMEOUT (45) must be less than GUNICORN_TIMEOUT (30)" in result.stderr
+
+
+def test_trouble_outside_a_view_reaches_handler500_as_a_503():
+    assert get_resolver().resolve_error_handler(500) is server_error
+    request = RequestFactory().get("/admin/")
+    try:
+        raise _error(2006, "MySQL server has gone away")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503 and response["Retry-After"]
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        assert server_error(request).status_code == 500
