@@ -286,6 +286,9 @@ FILE_LIMIT_PDF_PAGES = env.get_int("FILE_LIMIT_PDF_PAGES", 1000, minimum=1)
 # The longest file name kept on disk, in UTF-8 bytes (file systems allow 255;
 # the name shown keeps up to 255 characters).
 FILE_NAME_MAX_BYTES = env.get_int("FILE_NAME_MAX_BYTES", 120, minimum=16)
+# Django's, but a large upload's temporary file is named within the file
+# system's limit whatever the upload's extension (core/uploadhandlers.py).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler", "core.uploadhandlers.TemporaryFileUploadHandler"]
 # A background job (statement import, loan-book upload) that a worker started
 # this many times without finishing is marked failed, never queued again.
 JOB_MAX_ATTEMPTS = env.get_int("JOB_MAX_ATTEMPTS", 5, minimum=1)

@@ -347,3 +347,14 @@ def test_check_zip_refuses_from_the_directory_alone():
     with pytest.raises(LimitExceeded, match="FILE_LIMIT_ZIP_MEMBERS"):
         check_zip(io.BytesIO(data), FileLimits(zip_members=20))
     assert len(check_zip(io.BytesIO(data), FileLimits())) == 56
+
+
+def test_a_large_upload_with_a_long_multibyte_extension_is_not_a_500(analyst_client):
+    # Over FILE_UPLOAD_MAX_MEMORY_SIZE Django spools the upload to a temporary
+    # file named after the upload's extension: 198 Cyrillic letters of it.
+    name = "statement." + "ж" * 190
+    data = hostile.airtel_csv(45_000)
+    assert len(data) > 5 * 1024 * 1024
+    response = _post_statement(analyst_client, name, data)
+    assert response.status_code == 202, response.content
+    assert StatementImport.objects.get().results[0]["file_name"] == name
