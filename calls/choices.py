@@ -40,6 +40,9 @@ class DashboardCallState(models.TextChoices):
     """The dashboard's view of a customer's latest call: the badge each row shows."""
 
     READY = "ready", "Ready (never called)"
+    # Scheduled, but outside the customer's calling hours: nobody is being
+    # called yet, so it is not "Calling" (the row says when it will be placed).
+    WAITING = "waiting", "Waiting for calling hours"
     CALLING = "calling", "Calling"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed / not reached"

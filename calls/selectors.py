@@ -10,19 +10,21 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from calls.choices import FINAL_CALL_STATUSES, CallStatus, DashboardCallState, DashboardPeriod
 from calls.models import CallSession
+from core.phones import phone_search_q
 from core.timezones import time_zone_problem
 from customers.models import Customer
 from debts.models import Debt
 
-# The dashboard's four call states: ready, calling, completed, failed (calls.choices.DashboardCallState).
-READY, CALLING, COMPLETED, FAILED = (
-    DashboardCallState.READY.value, DashboardCallState.CALLING.value, DashboardCallState.COMPLETED.value, DashboardCallState.FAILED.value,
+# The dashboard's call states: ready, waiting, calling, completed, failed (calls.choices.DashboardCallState).
+READY, WAITING, CALLING, COMPLETED, FAILED = (
+    DashboardCallState.READY.value, DashboardCallState.WAITING.value, DashboardCallState.CALLING.value,
+    DashboardCallState.COMPLETED.value, DashboardCallState.FAILED.value,
 )
 DASHBOARD_STATES = tuple(DashboardCallState.values)
 CALLING_STATUSES = (CallStatus.SCHEDULED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS)
@@ -77,30 +79,73 @@ def _latest_call():
     return CallSession.objects.filter(customer=OuterRef("pk")).order_by("-created_at", "-id")
 
 
+# The dashboard's sortable columns: ``sort=<key>`` ascending, ``sort=-<key>``
+# descending; the customer id breaks ties so pages never overlap.
+DASHBOARD_SORTS = {
+    "name": "full_name",
+    "phone": "primary_phone",
+    "call": "call_state",
+    "dpd": "max_days_past_due",
+    "principal": "total_principal",
+    "outstanding": "total_outstanding",
+    "due": "total_due",
+    "due_date": "next_due_date",
+    "branch": "first_branch",
+    "employee": "first_employee",
+    "uploaded": "first_uploaded_at",
+    "last_contact": "last_contact_date",
+}
+DASHBOARD_DEFAULT_SORT = "-uploaded"
+
+
+def dashboard_sort(sort: str | None) -> str:
+    """``sort`` if it names a sortable column (optionally ``-``-prefixed), else the default."""
+    key = (sort or "").strip()
+    return key if key.lstrip("-") in DASHBOARD_SORTS else DASHBOARD_DEFAULT_SORT
+
+
 def dashboard_customers(
-    *, period: str | None = None, status: str | None = None, search: str = "", now: datetime | None = None
+    *,
+    period: str | None = None,
+    status: str | None = None,
+    search: str = "",
+    branch: str = "",
+    employee: str = "",
+    assigned_to_id: int | None = None,
+    sort: str | None = None,
+    now: datetime | None = None,
 ) -> QuerySet:
-    """Customers with their loan totals, latest call and upload date.
+    """Customers with their loan totals, worst days past due, latest call and upload date.
 
     ``period`` (today/yesterday/week) filters on when the customer was first
     uploaded (``first_uploaded_at``, the dashboard's upload date); ``status``
     on the dashboard state of the latest call: ``ready`` (never called),
-    ``calling`` (scheduled or in progress), ``completed``, ``failed`` (failed,
-    busy, no answer or canceled).
+    ``waiting`` (scheduled, but its time — the next calling-hours window — is
+    still ahead), ``calling`` (scheduled and due, or in progress),
+    ``completed``, ``failed`` (failed, busy, no answer or canceled).
+    ``branch`` / ``employee`` (an employee id or name) / ``assigned_to_id``
+    ("my accounts") keep customers with at least one such loan. ``sort`` is a
+    key of ``DASHBOARD_SORTS``, ``-`` for descending.
     """
+    now = now or timezone.now()
     latest = _latest_call()
     debts_of = Debt.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
+    first_loan = Debt.objects.filter(customer=OuterRef("pk")).order_by("due_date", "id")
     qs = Customer.objects.annotate(
         loan_count=Coalesce(Subquery(debts_of.annotate(n=Count("id")).values("n")), 0),
         total_principal=Subquery(debts_of.annotate(s=Sum("original_amount")).values("s")),
         total_outstanding=Subquery(debts_of.annotate(s=Sum("current_balance")).values("s")),
         total_due=Subquery(debts_of.annotate(s=Sum("due_amount")).values("s")),
+        max_days_past_due=Coalesce(Subquery(debts_of.annotate(m=Max("days_past_due")).values("m")), 0),
+        next_due_date=Subquery(debts_of.annotate(d=Min("due_date")).values("d")),
         latest_call_id=Subquery(latest.values("id")[:1]),
         latest_call_status=Subquery(latest.values("status")[:1]),
         latest_call_at=Subquery(latest.values("created_at")[:1]),
+        latest_call_scheduled_for=Subquery(latest.values("scheduled_for")[:1]),
     ).annotate(
         call_state=Case(
             When(latest_call_status__isnull=True, then=Value(READY)),
+            When(latest_call_status=CallStatus.SCHEDULED, latest_call_scheduled_for__gt=now, then=Value(WAITING)),
             When(latest_call_status__in=CALLING_STATUSES, then=Value(CALLING)),
             When(latest_call_status=CallStatus.COMPLETED, then=Value(COMPLETED)),
             default=Value(FAILED),
@@ -112,25 +157,92 @@ def dashboard_customers(
         qs = qs.filter(first_uploaded_at__gte=start, first_uploaded_at__lt=end)
     if status == READY:
         qs = qs.filter(~Exists(CallSession.objects.filter(customer=OuterRef("pk"))))
+    elif status == WAITING:
+        qs = qs.filter(latest_call_status=CallStatus.SCHEDULED, latest_call_scheduled_for__gt=now)
     elif status == CALLING:
-        qs = qs.filter(latest_call_status__in=CALLING_STATUSES)
+        qs = qs.filter(latest_call_status__in=CALLING_STATUSES).exclude(
+            latest_call_status=CallStatus.SCHEDULED, latest_call_scheduled_for__gt=now
+        )
     elif status == COMPLETED:
         qs = qs.filter(latest_call_status=CallStatus.COMPLETED)
     elif status == FAILED:
         qs = qs.filter(latest_call_status__in=FAILED_STATUSES)
+    loans_match = Q()
+    if branch:
+        loans_match &= Q(branch=branch)
+    if employee:
+        loans_match &= Q(employee_id=employee) | Q(employee_name=employee)
+    if assigned_to_id is not None:
+        loans_match &= Q(assigned_to_id=assigned_to_id)
+    if loans_match:
+        qs = qs.filter(Exists(Debt.objects.filter(loans_match, customer=OuterRef("pk"))))
     if search:
-        qs = qs.filter(Q(full_name__icontains=search) | Q(primary_phone__icontains=search) | Q(debts__loan_id=search)).distinct()
+        qs = qs.filter(_dashboard_search(search))
+    order = dashboard_sort(sort)
+    if order.lstrip("-") in ("branch", "employee"):
+        qs = qs.annotate(first_branch=Subquery(first_loan.values("branch")[:1]), first_employee=Subquery(first_loan.values("employee_name")[:1]))
+    field = DASHBOARD_SORTS[order.lstrip("-")]
+    ordering = F(field).desc(nulls_last=True) if order.startswith("-") else F(field).asc(nulls_last=True)
     loans = Debt.objects.order_by("due_date", "id").only(
         "id", "customer_id", "loan_id", "original_amount", "current_balance", "due_amount", "due_date", "status",
         "last_payment_date", "last_payment_amount", "state", "cluster", "branch", "branch_contact", "employee_name",
-        "employee_id", "employee_contact", "currency",
+        "employee_id", "employee_contact", "currency", "days_past_due",
     )
-    return qs.prefetch_related(Prefetch("debts", queryset=loans, to_attr="loans")).order_by("-first_uploaded_at", "id")
+    return qs.prefetch_related(Prefetch("debts", queryset=loans, to_attr="loans")).order_by(ordering, "id")
 
 
-def dashboard_state_counts(*, period: str | None = None, now: datetime | None = None) -> dict[str, int]:
-    """How many customers are in each dashboard state (one query)."""
-    qs = dashboard_customers(period=period, now=now).prefetch_related(None).order_by()
+def _dashboard_search(search: str) -> Q:
+    """Name, phone (however it is typed: ``0772 123 456``, ``+256…``, a tail
+    of 6+ digits, through ``core.phones``), or an exact loan id."""
+    match = Q(full_name__icontains=search) | Q(primary_phone__icontains=search)
+    phone = phone_search_q(search, "primary_phone", "secondary_phone")
+    if phone is not None:
+        match |= phone
+    return match | Q(Exists(Debt.objects.filter(customer=OuterRef("pk"), loan_id=search)))
+
+
+def call_states_for(customer_ids, *, now: datetime | None = None) -> dict[int, dict]:
+    """Each customer's latest call as the dashboard states it (``state``,
+    ``status``, ``scheduled_for``, ``badge``), for a page of rows (the work
+    queue): one query, whatever the number of customers asked about."""
+    now = now or timezone.now()
+    ids = list(dict.fromkeys(customer_ids))
+    rows = Customer.objects.filter(pk__in=ids).annotate(
+        latest_call_id=Subquery(_latest_call().values("id")[:1]),
+        latest_call_status=Subquery(_latest_call().values("status")[:1]),
+        latest_call_scheduled_for=Subquery(_latest_call().values("scheduled_for")[:1]),
+    ).values_list("pk", "latest_call_id", "latest_call_status", "latest_call_scheduled_for")
+    states = {}
+    for pk, call_id, status, scheduled_for in rows:
+        if status is None:
+            state = READY
+        elif status == CallStatus.SCHEDULED and scheduled_for and scheduled_for > now:
+            state = WAITING
+        elif status in CALLING_STATUSES:
+            state = CALLING
+        elif status == CallStatus.COMPLETED:
+            state = COMPLETED
+        else:
+            state = FAILED
+        states[pk] = {"state": state, "status": status, "call_id": call_id, "scheduled_for": scheduled_for if state == WAITING else None}
+    return states
+
+
+def dashboard_filter_choices() -> dict[str, list]:
+    """The branches and employees the dashboard's filters offer (two grouped queries)."""
+    branches = list(Debt.objects.exclude(branch="").order_by("branch").values_list("branch", flat=True).distinct()[:500])
+    employees = [
+        (emp_id or name, f"{name} ({emp_id})" if name and emp_id else name or emp_id)
+        for emp_id, name in Debt.objects.exclude(employee_id="", employee_name="").order_by("employee_name", "employee_id")
+        .values_list("employee_id", "employee_name").distinct()[:500]
+    ]
+    return {"branches": branches, "employees": employees}
+
+
+def dashboard_state_counts(*, period: str | None = None, now: datetime | None = None, **filters) -> dict[str, int]:
+    """How many customers are in each dashboard state (one query); ``filters``
+    as ``dashboard_customers`` takes them (branch, employee, assigned_to_id, search)."""
+    qs = dashboard_customers(period=period, now=now, **filters).prefetch_related(None).order_by()
     counts = {state: 0 for state in DASHBOARD_STATES}
     for row in qs.values("call_state").annotate(n=Count("id", distinct=True)).order_by():
         counts[row["call_state"]] = row["n"]

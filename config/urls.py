@@ -30,6 +30,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="api-redoc"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("", include("calls.urls")),
+    # The collector's workbench pages: /queue/ and /customers/<id>/.
+    path("", include("workbench.urls")),
     path("", include("statements.urls")),
     path("", include("reports.urls")),
     path("", include("core.urls")),

@@ -37,6 +37,8 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from core.money import format_ugx
+
 
 class EstimatedCountPaginator(Paginator):
     """Paginator for huge tables (transactions, upload rows).
@@ -83,14 +85,42 @@ def validation_messages(exc: ValidationError) -> list[str]:
 class ServiceAdminMixin:
     """Admin whose saves call services: a service's ValidationError becomes a
     message on the page instead of a server error, and nothing is saved (the
-    admin's own transaction rolls back)."""
+    admin's own transaction rolls back).
+
+    The refused form comes back with what was typed in it and the service's
+    reasons on their fields: the POST is validated a second time with the
+    refusal added to the form's errors, so the admin re-renders the bound
+    form as for any invalid input (an overpayment refused by the service
+    does not wipe the payment form)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as exc:
             self.message_user(request, "Not saved: " + "; ".join(validation_messages(exc)), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            if request.method != "POST" or getattr(request, "_service_refusal", None) is not None:
+                return HttpResponseRedirect(request.get_full_path())
+            request._service_refusal = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form_class
+
+        class RefusedForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                if hasattr(refusal, "error_dict"):
+                    for field, errors in refusal.error_dict.items():
+                        self.add_error(field if field in self.fields else None, errors)
+                else:
+                    self.add_error(None, refusal.messages)
+                return cleaned
+
+        RefusedForm.__name__ = form_class.__name__
+        return RefusedForm
 
 
 class AuditedAdminMixin:
@@ -153,6 +183,20 @@ class ServiceDeleteAdminMixin:
         with transaction.atomic():
             for obj in queryset:
                 self.delete_service(obj, request.user)
+
+
+def money_column(field: str, label: str, *, currency_field: str | None = None) -> Callable:
+    """A list_display column showing the money ``field`` as ``UGX 1,250,000``
+    (``core.money.format_ugx``; the row's currency when ``currency_field``
+    names it), sortable by the field and right-aligned like Django's numbers."""
+
+    @admin.display(description=label, ordering=field)
+    def column(obj):
+        currency = getattr(obj, currency_field, None) if currency_field else None
+        return format_html('<span class="money">{}</span>', format_ugx(getattr(obj, field), currency))
+
+    column.__name__ = f"{field}_ugx"
+    return column
 
 
 def summary_html(rows: Iterable[tuple[str, Any]]) -> str:

@@ -20,7 +20,7 @@ from django.urls import path
 from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import AuditedAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin, validation_messages
+from core.admin import AuditedAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin, money_column, validation_messages
 from core.admin_search import PhoneSearchAdminMixin
 from core.exports import PermissionedExportMixin, SafeModelResource
 from core.money import format_ugx
@@ -34,6 +34,14 @@ from debts.models import ApprovalRequest, CommunicationLog, Debt, Disposition, P
 
 # A phone typed in any shape in a search box or a picker finds the customer's rows.
 _CUSTOMER_PHONES = ("customer__primary_phone", "customer__secondary_phone")
+
+
+def _is_autocomplete(request, field_name: str) -> bool:
+    return request.resolver_match is not None and request.resolver_match.url_name == "autocomplete" and request.GET.get("field_name") == field_name
+
+# The contact form's debt picker follows its customer, the promise form's
+# contact picker its debt (the script adds the parameter to the picker's search).
+DEPENDENT_PICKERS_JS = ("admin/js/jquery.init.js", "debts/dependent_pickers.js")
 
 
 def _copy_into(obj, saved) -> None:
@@ -182,16 +190,31 @@ class DebtAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixi
     form = DebtAdminForm
     resource_classes = [DebtResource]
     change_list_template = "debts/debt_change_list.html"
-    list_display = ("loan_id", "customer", "debt_type", "original_amount", "current_balance", "status", "due_date", "days_past_due", "branch")
+    list_display = (
+        "loan_id", "customer", money_column("original_amount", "Principal", currency_field="currency"),
+        money_column("current_balance", "Balance", currency_field="currency"), "status", "due_date", "days_past_due", "branch", "assigned_to",
+    )
     list_filter = ("status", "debt_type", "cluster", "branch")
     search_fields = ("loan_id", "reference_number", "customer__full_name")
     phone_search_fields = _CUSTOMER_PHONES
-    list_select_related = ("customer",)
+    list_select_related = ("customer", "assigned_to")
     autocomplete_fields = ("customer",)
     inlines = [PaymentInline, PromiseInline]
     date_hierarchy = "due_date"
     actions = ["settle_debts", "write_off_debts", "move_to_collection", "assign_debts"]  # calls adds "Call now"
     history_list_display = ["status", "current_balance", "days_past_due"]
+
+    def get_queryset(self, request):
+        # A debt's label names its customer (Debt.__str__): joined, not one query per picker result.
+        return super().get_queryset(request).select_related("customer")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        customer = request.GET.get("customer", "")
+        if _is_autocomplete(request, "debt") and customer.isdigit():
+            # The contact form's debt picker, narrowed to the chosen customer (debts/static/debts/dependent_pickers.js).
+            queryset = queryset.filter(customer_id=int(customer))
+        return queryset, may_have_duplicates
 
     def get_fieldsets(self, request, obj=None):
         money = ("original_amount", "current_balance") if obj is None else ("original_amount", *MONEY_AND_STATE[:1])
@@ -348,11 +371,12 @@ class PaymentAdminForm(forms.ModelForm):
 class PaymentAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = PaymentAdminForm
     resource_classes = [PaymentResource]
-    list_display = ("id", "debt", "customer", "amount", "status", "payment_method", "payment_date", "transaction_id")
+    # The debt's label names the customer (loan · name ··phone tail · balance).
+    list_display = ("id", "debt", money_column("amount", "Amount"), "status", "payment_method", "payment_date", "transaction_id")
     list_filter = ("status", "payment_method")
     search_fields = ("transaction_id", "debt__loan_id", "customer__full_name")
     phone_search_fields = _CUSTOMER_PHONES
-    list_select_related = ("debt", "customer")
+    list_select_related = ("debt__customer",)
     autocomplete_fields = ("debt", "customer")
     date_hierarchy = "payment_date"
     actions = ["complete_payments", "refund_payments", "void_payments"]
@@ -447,13 +471,28 @@ LOG_FIELDS = (
 
 @admin.register(CommunicationLog)
 class CommunicationLogAdmin(PhoneSearchAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ("timestamp", "customer", "communication_type", "direction", "disposition", "next_action_date", "agent_id", "duration_seconds")
+    list_display = ("timestamp", "customer", "communication_type", "disposition", "next_action_date", "agent_id")
     list_filter = ("communication_type", "direction", "disposition")
     search_fields = ("customer__full_name", "contact_phone", "contact_email", "agent_id", "notes")
     phone_search_fields = _CUSTOMER_PHONES
     list_select_related = ("customer", "disposition")
     autocomplete_fields = ("customer", "debt")
     raw_id_fields = ("call_session",)
+
+    class Media:
+        js = DEPENDENT_PICKERS_JS
+
+    def get_queryset(self, request):
+        # A contact's label names its customer and disposition (the promise form's picker).
+        return super().get_queryset(request).select_related("customer", "disposition")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        debt = request.GET.get("debt", "")
+        if _is_autocomplete(request, "communication_log") and debt.isdigit():
+            # The promise form's contact picker, narrowed to the chosen debt's customer.
+            queryset = queryset.filter(customer__debts=int(debt))
+        return queryset, may_have_duplicates
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "disposition":
@@ -484,13 +523,16 @@ class CommunicationLogAdmin(PhoneSearchAdminMixin, ServiceAdminMixin, admin.Mode
 
 @admin.register(PromiseToPay)
 class PromiseToPayAdmin(PhoneSearchAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ("customer", "debt", "amount", "promised_date", "status", "amount_paid", "evaluated_at")
+    list_display = ("debt", money_column("amount", "Amount"), "promised_date", "status", money_column("amount_paid", "Paid"))
     list_filter = ("status",)
     search_fields = ("customer__full_name", "debt__loan_id")
     phone_search_fields = _CUSTOMER_PHONES
-    list_select_related = ("customer", "debt")
-    autocomplete_fields = ("debt",)
-    raw_id_fields = ("communication_log",)
+    list_select_related = ("debt__customer",)
+    # The contact is picked by its label (when, who, how, disposition), not a raw id.
+    autocomplete_fields = ("debt", "communication_log")
+
+    class Media:
+        js = DEPENDENT_PICKERS_JS
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -548,7 +590,7 @@ class ApprovalRequestAdmin(SimpleHistoryAdmin):
     list_display = ("id", "kind", "debt", "payment", "amount_display", "status", "requested_by", "created_at", "decided_by", "decided_at")
     list_filter = ("status", "kind")
     search_fields = ("debt__loan_id", "debt__customer__full_name", "reason")
-    list_select_related = ("debt", "payment", "requested_by", "decided_by")
+    list_select_related = ("debt__customer", "payment", "requested_by", "decided_by")
     readonly_fields = (
         "kind", "debt", "payment", "amount", "settled_amount", "reason", "status", "requested_by", "decided_by", "decided_at", "note",
         "created_at", "updated_at",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.fields import EncryptedTextField, HashField
@@ -153,7 +154,7 @@ class Payment(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.amount} on {self.debt_id} ({self.status})"
+        return f"{format_ugx(self.amount)} on debt #{self.debt_id} ({self.get_status_display().lower()})"
 
 
 class Disposition(models.Model):
@@ -210,7 +211,11 @@ class CommunicationLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_communication_type_display()} {self.direction} {self.timestamp:%Y-%m-%d}"
+        # What the promise form's contact picker shows: when (local time), who, how and what came of it.
+        when = timezone.localtime(self.timestamp).strftime("%Y-%m-%d %H:%M") if self.timestamp else "—"
+        who = f" · {self.customer.full_name}" if self.customer_id else ""
+        what = self.disposition.label if self.disposition_id else self.outcome
+        return f"{when}{who} · {self.get_communication_type_display()} {self.direction}" + (f" · {what}" if what else "")
 
 
 class PromiseToPay(TimeStampedModel):
@@ -241,7 +246,7 @@ class PromiseToPay(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.amount} by {self.promised_date} ({self.status})"
+        return f"{format_ugx(self.amount)} by {self.promised_date:%Y-%m-%d} ({self.get_status_display().lower()})"
 
 
 class ApprovalRequest(TimeStampedModel):

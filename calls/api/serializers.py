@@ -129,7 +129,7 @@ class DashboardCustomerSerializer(serializers.Serializer):
     total_principal = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
     total_outstanding = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
     total_due = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
-    call_state = serializers.ChoiceField(choices=DashboardCallState.choices, help_text="ready, calling, completed or failed")
+    call_state = serializers.ChoiceField(choices=DashboardCallState.choices, help_text="ready, waiting (for calling hours), calling, completed or failed")
     latest_call_id = serializers.IntegerField(allow_null=True)
     latest_call_status = serializers.CharField(allow_null=True)
     latest_call_at = serializers.DateTimeField(allow_null=True)
