@@ -489,5 +489,10 @@ LOGGING = {
     "filters": {"redact": {"()": "core.logredact.RedactingFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines: through the redacting console handler,
+        # not Django's default one.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -43,7 +43,7 @@ def test_other_parameters_are_left_alone():
     assert redact_text(line) == line
 
 
-def test_django_log_records_are_redacted(caplog):
+def test_django_log_records_are_redacted():
     logger = logging.getLogger("django.server")
     record = logger.makeRecord("django.server", logging.INFO, __file__, 1, '"%s" %s %s', (f"GET /?token={TOKEN} HTTP/1.1", 200, 5), None)
     assert RedactingFilter().filter(record) is True
@@ -103,3 +103,15 @@ def test_the_image_and_compose_start_gunicorn_with_that_config():
     assert "command: scripts/start-web" in (ROOT / "docker-compose.yml").read_text()
     start = (ROOT / "scripts" / "start-web").read_text()
     assert "gunicorn -c config/gunicorn.conf.py config.wsgi:application" in start
+
+
+@pytest.mark.parametrize("name", ["", "django.server", "django.request", "calls.webhook"])
+def test_every_logger_writes_through_the_redacting_handler(name):
+    logger = logging.getLogger(name)
+    while logger is not None:
+        if any(isinstance(f, RedactingFilter) for h in logger.handlers for f in h.filters):
+            return
+        if not logger.propagate:
+            break
+        logger = logger.parent
+    pytest.fail(f"{name or 'root'} logs without the redacting filter")
