@@ -276,8 +276,17 @@ def summary_vs_table(stated: dict[str, Decimal], rows: Sequence[RawTxn], opening
     """The page-1 summary (opening and closing balances, total credit and
     debit) against the table: the opening worked back from the first row,
     the last stated balance, and the sums of the rows that count."""
-    credit = sum((t.amount for t in rows if counts(t) and t.amount > 0), Decimal(0))
-    debit = sum((-t.amount for t in rows if counts(t) and t.amount < 0), Decimal(0))
+    if not stated:
+        return []
+    credit = debit = Decimal(0)
+    if "Total Credit" in stated or "Total Debit" in stated:
+        for t in rows:
+            amount = t.amount
+            if amount and counts(t):
+                if amount > 0:
+                    credit += amount
+                else:
+                    debit -= amount
     table = {"Opening Balance": opening, "Closing Balance": closing, "Total Credit": credit, "Total Debit": debit}
     out = []
     for label, value in table.items():
