@@ -9,11 +9,16 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pikepdf
 import pymupdf
 import pypdf
+import reportlab
 from pypdf.generic import DecodedStreamObject, NameObject
+
+# A TrueType font that ships with reportlab (the generator's dependency), so no system font is needed.
+VERA = Path(reportlab.__file__).resolve().parent / "fonts" / "Vera.ttf"
 
 # Format-1 cell text starts 2.5 pt right of the column edge (generator's PAD).
 F1_X = {"Transaction ID": 32.5, "Transaction Amount": 488.5, "Balance": 676.5, "Fee": 626.5}
@@ -156,7 +161,6 @@ def embedded_font_digits(data: bytes, page: int, x: float, y: float, text: str) 
     doc = pymupdf.open(stream=data, filetype="pdf")
     p = doc[page]
     p.draw_rect(pymupdf.Rect(x - 1, p.rect.height - y - 7, x + 60, p.rect.height - y + 2), color=None, fill=(1, 1, 1))
-    p.insert_text((x, p.rect.height - y), text, fontsize=7, fontname="dejavu",
-                  fontfile="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    p.insert_text((x, p.rect.height - y), text, fontsize=7, fontname="vera", fontfile=str(VERA))
     doc.subset_fonts()
     return doc.tobytes()
