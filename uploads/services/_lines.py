@@ -62,32 +62,44 @@ def _prepare(record: Record, plan: _HeaderPlan, region: str) -> Prepared:
     return Prepared(record, row, raw, fingerprint, nid_hash)
 
 
-def loan_id_conflicts(reader: LoanBookReader, *, expected_lines: int = 0) -> dict[str, list[int]]:
-    """Loan key -> every line number of a loan_id written on several lines with different content.
+_SLOTS = 1 << 24  # 16 MB: few false repeats even for a million loan ids
+
+
+def _data_rows(reader: LoanBookReader) -> Iterator[tuple[int, list]]:
+    """The file's rows after the header that have a value (the records ``reader.count()`` counts)."""
+    plain = reader.cells_are_text
+    header_seen = False
+    for line, cells in reader._rows():
+        filled = any(c and not c.isspace() for c in cells) if plain else any(cell_text(c) for c in cells)
+        if not filled:
+            continue
+        if header_seen:
+            yield line, cells
+        else:
+            header_seen = True
+
+
+def loan_id_conflicts(reader: LoanBookReader) -> tuple[dict[str, list[int]], int]:
+    """(loan key -> every line number of a loan_id written on several lines
+    with different content, the number of records).
 
     Chunks are committed one by one, so a conflict between line 10 and line
-    90,000 has to be known before line 10 is applied: two passes over the
-    file before the import. The first marks each loan_id's slot in a byte
-    table (16 MB at most: memory stays flat for a million lines); the
-    second looks only at loan_ids whose slot was hit twice (the real repeats
-    and a few hash neighbours) and compares their lines' content exactly.
+    90,000 has to be known before line 10 is applied: a pass over the whole
+    file before the import (which also counts its records). It marks each
+    loan_id's slot in a byte table (16 MB: memory stays flat for a million
+    lines); only when a slot is hit twice does a second pass look at the
+    lines of those loan_ids (the real repeats and a few hash neighbours) and
+    compare their content exactly.
     """
-    size = 1 << 12
-    while size < expected_lines * 16 and size < 1 << 24:
-        size <<= 1
-    mask = size - 1
-    seen = bytearray(size)
-    repeats = False
-    column = reader.header_map.field_index["loan_id"] if reader.header_map else None
-    if column is None:
-        return {}
-    header_seen = False
+    header_map = reader.header_map or reader.read_header()
+    column = header_map.field_index["loan_id"]
     plain = reader.cells_are_text
-    for _line, cells in reader._rows():
-        if not header_seen:
-            if any(cell_text(c) for c in cells):
-                header_seen = True
-            continue
+    seen = bytearray(_SLOTS)
+    mask = _SLOTS - 1
+    records = 0
+    repeats = False
+    for _line, cells in _data_rows(reader):
+        records += 1
         if column >= len(cells):
             continue
         loan_id = cells[column].strip() if plain else cell_text(cells[column])
@@ -100,20 +112,26 @@ def loan_id_conflicts(reader: LoanBookReader, *, expected_lines: int = 0) -> dic
         else:
             seen[slot] = 1
     if not repeats:
-        return {}
+        return {}, records
     contents: dict[str, dict[tuple, list[int]]] = {}
-    for record in reader.records():
-        loan_id = record.values.get("loan_id", "")
+    for line, cells in _data_rows(reader):
+        if column >= len(cells):
+            continue
+        loan_id = cells[column].strip() if plain else cell_text(cells[column])
         if not loan_id:
             continue
         key = loan_key(loan_id)
         if seen[hash(key) & mask] == 2:
-            content = (*record.raw.values(), *record.extra_cells)
-            contents.setdefault(key, {}).setdefault(content, []).append(record.line_number)
-    return {
+            # The cells as the reader gives them (trailing empty cells aside): equal cells, identical lines.
+            content = tuple(c.strip() if plain else cell_text(c) for c in cells)
+            while content and not content[-1]:
+                content = content[:-1]
+            contents.setdefault(key, {}).setdefault(content, []).append(line)
+    conflicts = {
         key: sorted(n for lines in by_content.values() for n in lines)
         for key, by_content in contents.items() if len(by_content) > 1
     }
+    return conflicts, records
 
 
 def prepared_chunks(reader: LoanBookReader, records: Iterator[Record], region: str, chunk_size: int) -> Iterator[list[Prepared]]:

@@ -105,10 +105,14 @@ def file_upload_process(
     handle = source if source is not None else upload.file.open("rb")
     try:
         reader = open_loan_book(handle, upload.filename)
-        _start(upload, reader)
+        reader.read_header()
+        # Over the whole file on every run (a resumed one too): a line already
+        # committed still makes its later twin a conflict.
+        conflicts, records = loan_id_conflicts(reader)
+        _start(upload, reader, records)
         if progress:
             progress(upload.processed_records, upload.total_records)
-        _import_records(upload, reader, progress, chunk_size or settings.UPLOAD_CHUNK_SIZE)
+        _import_records(upload, reader, progress, chunk_size or settings.UPLOAD_CHUNK_SIZE, conflicts)
     except _UploadFinished:
         pass
     except LoanBookError as exc:
@@ -134,11 +138,9 @@ def _count_attempt(upload_id: int) -> bool:
     return False
 
 
-def _start(upload: FileUpload, reader: LoanBookReader) -> None:
-    """Mark the upload processing; on its first run, count its records and note the file's shape."""
+def _start(upload: FileUpload, reader: LoanBookReader, total: int) -> None:
+    """Mark the upload processing; on its first run, note its ``total`` records and the file's shape."""
     if upload.started_at is None:
-        reader.read_header()
-        total = reader.count()
         FileUpload.objects.filter(pk=upload.pk).update(
             status=UploadStatus.PROCESSING, started_at=timezone.now(), total_records=total, processing_errors="",
             file_format=reader.file_format, encoding=reader.encoding, delimiter=reader.delimiter,
@@ -149,12 +151,12 @@ def _start(upload: FileUpload, reader: LoanBookReader) -> None:
     upload.refresh_from_db()
 
 
-def _import_records(upload: FileUpload, reader: LoanBookReader, progress: Callable[[int, int], None] | None, chunk_size: int) -> None:
+def _import_records(
+    upload: FileUpload, reader: LoanBookReader, progress: Callable[[int, int], None] | None, chunk_size: int,
+    conflicts: dict[str, list[int]],
+) -> None:
     """Every record after the last committed line, a chunk at a time."""
     region = upload.phone_region or settings.PHONE_DEFAULT_REGION
-    # Over the whole file on every run (a resumed one too): a line already
-    # committed still makes its later twin a conflict.
-    conflicts = loan_id_conflicts(reader, expected_lines=upload.total_records)
     records = (r for r in reader.records() if r.line_number > upload.last_line_number)
     with closing(in_background(prepared_chunks(reader, records, region, chunk_size))) as chunks:
         for prepared in chunks:
