@@ -204,6 +204,8 @@ def test_unknown_producer_for_a_known_format_is_a_signal():
     score, found, reasons = codes_of(data)
     assert codes.PRODUCER_UNKNOWN in found and codes.DATE_MODIFIED in found
     assert any("Skia" in r.message for r in reasons if r.code == codes.PRODUCER_UNKNOWN)
+    # a signal for review, not a flag: printed unchanged, a genuine file would look the same
+    assert codes.REVIEW_THRESHOLD <= score < codes.FLAG_THRESHOLD
     # a format-1 file without the Qt signature does not fall through to NO_ISSUES
     assert check_bytes(data).summary.tampering_level != "NO_ISSUES"
 
@@ -328,6 +330,8 @@ def test_score_adds_the_heaviest_reason_of_each_code_and_caps_at_100():
     r = lambda code, w: Reason(code, "", w)  # noqa: E731
     assert risk_score([r("a", 10), r("a", 30), r("b", 5)]) == 35
     assert risk_score([r("a", 70), r("b", 60)]) == 100
+    # one cause, one count: a re-save's fingerprint, unknown producer and ModDate
+    assert risk_score([r(codes.RESAVED, 15), r(codes.PRODUCER_UNKNOWN, 25), r(codes.DATE_MODIFIED, 30)]) == 30
     assert codes.band(0)[1] == StatementStatus.VERIFIED and codes.band(codes.FLAG_THRESHOLD)[1] == StatementStatus.FLAGGED
 
 

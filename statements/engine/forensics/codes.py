@@ -67,6 +67,12 @@ WEIGHTS: dict[str, int] = {
     HEADER_ROWS: 60,
     DIRTY_CELLS: 5,
 }
+# Signals of one cause count once, the heaviest: a file re-saved or printed
+# by another tool shows another writer's fingerprint, another (or no)
+# producer and a modification date together.
+FAMILIES: dict[str, str] = {
+    RESAVED: "resaved", STRUCTURE: "resaved", PRODUCER_UNKNOWN: "resaved", PRODUCER_MISSING: "resaved", DATE_MODIFIED: "resaved",
+}
 # The provider's metadata rules, by the level they gave.
 METADATA_WEIGHTS: dict[str, int] = {
     TamperingLevel.FATAL: 70, TamperingLevel.CRITICAL: 45, TamperingLevel.WARNING: 20, TamperingLevel.NO_ISSUES: 0,

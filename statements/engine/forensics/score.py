@@ -15,10 +15,12 @@ DIFF_TOLERANCE = Decimal("0.01")
 
 
 def risk_score(reasons: Iterable[Reason]) -> int:
-    """The heaviest reason of each code, added up, capped at 100."""
+    """The heaviest reason of each code (of each family of codes with one
+    cause, ``codes.FAMILIES``), added up, capped at 100."""
     heaviest: dict[str, int] = {}
     for reason in reasons:
-        heaviest[reason.code] = max(heaviest.get(reason.code, 0), reason.weight)
+        key = codes.FAMILIES.get(reason.code, reason.code)
+        heaviest[key] = max(heaviest.get(key, 0), reason.weight)
     return min(100, sum(heaviest.values()))
 
 
