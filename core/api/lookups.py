@@ -52,11 +52,27 @@ def one_identifier(attrs: dict, names: tuple[str, ...]) -> tuple[str, str]:
 
 
 class RefuseIdentifierQueryParams:
-    """A list view mixin: ``?ssn=`` and the like are refused with a 400 that
+    """A viewset mixin: ``?ssn=`` and the like are refused with a 400 that
     names the POST route to use instead (``identifier_query_params``:
-    parameter → route)."""
+    parameter → route).
+
+    A write that carries one of ``identifier_body_fields`` is throttled like
+    a lookup as well: a unique identifier's "another customer already has
+    this SSN" answers whether a guess exists, so writing guesses would be
+    the same oracle by another door."""
 
     identifier_query_params: dict[str, str] = {}
+    identifier_body_fields: tuple[str, ...] = ()
+
+    def get_throttles(self):
+        throttles = super().get_throttles()  # type: ignore[misc]
+        request = self.request  # type: ignore[attr-defined]
+        # (the lookup action has the lookup throttle already)
+        if self.identifier_body_fields and getattr(self, "action", None) in ("create", "update", "partial_update"):
+            data = request.data
+            if hasattr(data, "keys") and any(data.get(name) for name in self.identifier_body_fields):
+                throttles.append(IdentifierLookupThrottle())
+        return throttles
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # type: ignore[misc]

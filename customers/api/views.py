@@ -35,6 +35,7 @@ class CustomerViewSet(RefuseIdentifierQueryParams, CreateReadUpdateViewSet):
     phone_search_fields = ["primary_phone", "secondary_phone"]  # core.api.filters.PhoneSearchFilter
     ordering_fields = ["full_name", "created_at", "last_contact_date", "id"]
     identifier_query_params = {"ssn": "/api/v1/customers/lookup/", "national_id": "/api/v1/customers/lookup/"}
+    identifier_body_fields = ("ssn", "national_id")
 
     @extend_schema(
         request=CustomerLookupSerializer,
@@ -57,6 +58,7 @@ class BankAccountViewSet(RefuseIdentifierQueryParams, CreateReadUpdateViewSet):
     search_fields = ["bank_name", "account_number_last4", "customer__full_name"]
     ordering_fields = ["created_at", "id"]
     identifier_query_params = {"account_number": "/api/v1/bank-accounts/lookup/"}
+    identifier_body_fields = ("account_number",)
 
     @extend_schema(
         request=BankAccountLookupSerializer,

@@ -110,3 +110,14 @@ def test_lookups_are_throttled_per_user(ops_client, person):
         assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
         # The rest of the API is not the lookup's budget.
         assert ops_client.get("/api/v1/customers/").status_code == 200
+
+
+def test_writing_identifier_guesses_is_throttled_like_a_lookup(agent_client, person):
+    # "Another customer already has this SSN" would answer a guess: writes that
+    # carry an identifier share the lookup's budget; other writes do not.
+    url = f"/api/v1/customers/{person.pk}/"
+    other = services.customer_create(full_name="Okello John", primary_phone="+256772000111")
+    with _rates(identifier_lookup="2/hour"):
+        codes = [agent_client.patch(f"/api/v1/customers/{other.pk}/", {"ssn": f"123-45-{n:04d}"}, format="json").status_code for n in range(3)]
+        assert 429 not in codes[:2] and codes[2] == 429
+        assert agent_client.patch(url, {"city": "Gulu"}, format="json").status_code == 200
