@@ -327,26 +327,29 @@ def agents(*, filters: ReportFilters) -> pd.DataFrame:
             .values("assigned_to_id").annotate(n=Count("id"), balance=_money_sum("current_balance"))
         )], ["agent_id", "accounts_assigned", "outstanding_assigned"]),
         _frame([{"agent_id": r["agent_user_id"], "contacts": r["n"], "right_party_contacts": r["rpc"]} for r in (
-            CommunicationLog.objects.order_by().filter(_debt_filter(filters), agent_user__isnull=False, timestamp__gte=start, timestamp__lt=end)
+            CommunicationLog.objects.order_by().filter(_debt_filter(filters), timestamp__gte=start, timestamp__lt=end)
             .values("agent_user_id").annotate(n=Count("id"), rpc=Count("id", filter=Q(outcome__in=RIGHT_PARTY_OUTCOMES)))
         )], ["agent_id", "contacts", "right_party_contacts"]),
         _frame([{"agent_id": r["created_by_id"], "promises": r["n"]} for r in (
-            PromiseToPay.objects.order_by().filter(_debt_filter(filters), created_by__isnull=False, created_at__gte=start, created_at__lt=end)
+            PromiseToPay.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)
             .values("created_by_id").annotate(n=Count("id"))
         )], ["agent_id", "promises"]),
         _frame([{"agent_id": r["debt__assigned_to_id"], "amount_collected": r["amount"]} for r in (
-            Payment.objects.order_by().filter(_debt_filter(filters), status=PaymentStatus.COMPLETED, debt__assigned_to__isnull=False,
-                                              payment_date__gte=start, payment_date__lt=end)
+            Payment.objects.order_by().filter(_debt_filter(filters), status=PaymentStatus.COMPLETED, payment_date__gte=start, payment_date__lt=end)
             .values("debt__assigned_to_id").annotate(amount=_money_sum("amount"))
         )], ["agent_id", "amount_collected"]),
         _frame([{"agent_id": r["triggered_by_id"], "calls_placed": r["placed"], "calls_completed": r["completed"]} for r in (
-            CallSession.objects.order_by().filter(_debt_filter(filters), triggered_by__isnull=False, created_at__gte=start, created_at__lt=end)
+            CallSession.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)
             .values("triggered_by_id")
             .annotate(placed=Count("id", filter=Q(initiated_at__isnull=False)), completed=Count("id", filter=Q(status=CallStatus.COMPLETED)))
         )], ["agent_id", "calls_placed", "calls_completed"]),
     ]
+    # No "agent is not null" in the queries: on the big tables that condition
+    # makes MariaDB walk the agent index row by row; the rows without an
+    # agent (system contacts, unassigned debts) are one group, dropped here.
     merged = _frame([], ["agent_id"])
     for part in parts:
+        part = part[part["agent_id"].notna()]
         merged = merged.merge(part, on="agent_id", how="outer")
     merged = merged.reindex(columns=AGENT_COLUMNS)
     for column in AGENT_COLUMNS[1:]:
