@@ -19,6 +19,10 @@ RULE_THICKNESS = 2.0
 RULE_MIN_LENGTH = 40.0
 # A filled shape smaller than this (either side, points) covers no word.
 FILL_MIN_SIDE = 3.0
+# What one page keeps, however many objects a hostile page holds (a genuine
+# statement page has a few hundred text runs and no filled shapes).
+MAX_TEXT_RUNS = 20_000
+MAX_FILLS = 2_000
 # A vertical rule (a table's column edge) is at least this tall.
 VERTICAL_MIN_LENGTH = 5.0
 
@@ -92,6 +96,8 @@ def _walk(parent: Any, count: int, get_object: Any, transform: tuple[float, floa
         if kind == text_type:
             if not get_bounds(obj, pl, pb, pr, pt):
                 continue
+            if len(texts) >= MAX_TEXT_RUNS:
+                continue
             key = _font_address(obj) or 0
             name, embedded = names.get(key) or lookup(obj, key)
             box = (left.value, bottom.value, right.value, top.value)
@@ -110,7 +116,7 @@ def _walk(parent: Any, count: int, get_object: Any, transform: tuple[float, floa
             elif x1 - x0 <= RULE_THICKNESS:
                 if y1 - y0 >= VERTICAL_MIN_LENGTH:
                     verticals.add(x0 + x1)  # twice the x (a column's edge repeats exactly on every row)
-            elif x1 - x0 >= FILL_MIN_SIDE and y1 - y0 >= FILL_MIN_SIDE:
+            elif x1 - x0 >= FILL_MIN_SIDE and y1 - y0 >= FILL_MIN_SIDE and len(facts.fills) < MAX_FILLS:
                 _fill(obj, (x0, y0, x1, y1), k, facts)
         elif kind == form_type:
             z[0] = k
