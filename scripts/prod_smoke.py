@@ -24,7 +24,9 @@ the end, pass or fail; on failure each process's log is printed.
 
 Environment: ``PROD_SMOKE_MYSQL_URL`` (default ``mysql://root@127.0.0.1:3306``),
 ``PROD_SMOKE_REDIS`` (default ``redis://127.0.0.1:6379``),
-``PROD_SMOKE_REDIS_DB`` (default 10; it uses that DB and the next),
+``PROD_SMOKE_REDIS_DB`` (the broker DB to try first, default 10; the cache
+uses the next one; a pair is taken only when both are empty, and claimed with
+a lock key, so two runs on one machine never share a queue),
 ``PROD_SMOKE_TIMEOUT`` (seconds per wait, default 180).
 """
 from __future__ import annotations
@@ -205,6 +207,25 @@ def wait_until(what: str, condition: Callable[[], Any], stack: Stack, timeout: f
     raise SmokeFailure(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last error: {last_error})" if last_error else ""))
 
 
+# Pairs of Redis DBs a run may use (broker, cache): not 0/1 (a developer's
+# default), 7 (calls tests) nor 12/13 (tests/e2e).
+REDIS_PAIRS = (10, 8, 14, 2, 4)
+REDIS_LOCK = "prod_smoke:owner"
+
+
+def claim_redis_dbs(base: str, first: int) -> tuple[int, list[redis.Redis]]:
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    for broker in (first, *[n for n in REDIS_PAIRS if n != first]):
+        clients = [redis.Redis.from_url(f"{base}/{n}") for n in (broker, broker + 1)]
+        if not clients[0].set(REDIS_LOCK, owner, nx=True, ex=3600):
+            continue  # another run has it
+        if clients[0].dbsize() == 1 and clients[1].dbsize() == 0:
+            return broker, clients
+        if clients[0].get(REDIS_LOCK) == owner.encode():
+            clients[0].delete(REDIS_LOCK)  # not empty: someone else's data
+    raise SmokeFailure(f"no free pair of Redis DBs among {REDIS_PAIRS} (each pair must be empty)")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -375,7 +396,6 @@ def main() -> int:
     commands = read_commands()
     mysql_url = urlparse(os.environ.get("PROD_SMOKE_MYSQL_URL", "mysql://root@127.0.0.1:3306"))
     redis_base = os.environ.get("PROD_SMOKE_REDIS", "redis://127.0.0.1:6379").rstrip("/")
-    redis_db = int(os.environ.get("PROD_SMOKE_REDIS_DB", "10"))
     db_name = f"prod_smoke_{os.getpid()}"
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="prod_smoke-"))
@@ -397,8 +417,6 @@ def main() -> int:
         "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"mysql://{credentials}@{mysql_url.hostname}:{mysql_url.port or 3306}/{db_name}",
-        "CELERY_BROKER_URL": f"{redis_base}/{redis_db}",
-        "REDIS_URL": f"{redis_base}/{redis_db + 1}",
         "STATIC_ROOT": str(workdir / "static"),
         "MEDIA_ROOT": str(media_root),
         "STATEMENT_INBOX_DIR": str(workdir / "inbox"),
@@ -417,11 +435,11 @@ def main() -> int:
     stack = Stack(workdir, env)
     admin = MySQLdb.connect(host=mysql_url.hostname or "127.0.0.1", port=mysql_url.port or 3306, user=mysql_url.username or "root",
                             password=mysql_url.password or "")
-    redis_dbs = [redis.Redis.from_url(f"{redis_base}/{n}") for n in (redis_db, redis_db + 1)]
+    # Claimed last before the try, so the finally always releases them.
+    redis_db, redis_dbs = claim_redis_dbs(redis_base, int(os.environ.get("PROD_SMOKE_REDIS_DB", "10")))
+    env.update({"CELERY_BROKER_URL": f"{redis_base}/{redis_db}", "REDIS_URL": f"{redis_base}/{redis_db + 1}"})
     ok = False
     try:
-        for client in redis_dbs:
-            client.flushdb()
         admin.cursor().execute(f"CREATE DATABASE `{db_name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
         log(f"database {db_name}, Redis DBs {redis_db} and {redis_db + 1}, port {port}, workdir {workdir}")
 
