@@ -53,7 +53,8 @@ class ViewOnlyAdminMixin:
 
 @admin.register(CallSession)
 class CallSessionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "customer", "to_number", "status", "provider", "call_sid", "initiated_at", "duration_seconds", "triggered_by_batch")
+    # The customer's label has the phone; the CallSid is searchable and on the call's page.
+    list_display = ("id", "customer", "status", "provider", "initiated_at", "duration_seconds", "triggered_by_batch")
     list_filter = ("status", "provider")
     search_fields = ("call_sid", "to_number", "customer__full_name")
     list_select_related = ("customer", "triggered_by_batch")

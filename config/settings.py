@@ -226,7 +226,7 @@ LOGIN_URL = "/admin/login/"
 # ``manage.py axes_reset_username USER`` / ``axes_reset_ip IP`` (or deleting
 # the "access attempts" in the admin) unlock early.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "core.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5, minimum=1)

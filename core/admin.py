@@ -37,7 +37,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from core.money import format_ugx
+from core.money import format_amount, format_ugx
 
 
 class EstimatedCountPaginator(Paginator):
@@ -185,15 +185,19 @@ class ServiceDeleteAdminMixin:
                 self.delete_service(obj, request.user)
 
 
-def money_column(field: str, label: str, *, currency_field: str | None = None) -> Callable:
+def money_column(field: str, label: str, *, currency_field: str | None = None, code: bool = True) -> Callable:
     """A list_display column showing the money ``field`` as ``UGX 1,250,000``
     (``core.money.format_ugx``; the row's currency when ``currency_field``
-    names it), sortable by the field and right-aligned like Django's numbers."""
+    names it), sortable by the field. ``code=False`` leaves the currency code
+    out (``1,250,000``) for tables of amounts whose header names it."""
 
     @admin.display(description=label, ordering=field)
     def column(obj):
+        value = getattr(obj, field)
+        if not code:
+            return format_html('<span class="money">{}</span>', format_amount(value))
         currency = getattr(obj, currency_field, None) if currency_field else None
-        return format_html('<span class="money">{}</span>', format_ugx(getattr(obj, field), currency))
+        return format_html('<span class="money">{}</span>', format_ugx(value, currency))
 
     column.__name__ = f"{field}_ugx"
     return column

@@ -371,8 +371,9 @@ class PaymentAdminForm(forms.ModelForm):
 class PaymentAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin, SimpleHistoryAdmin):
     form = PaymentAdminForm
     resource_classes = [PaymentResource]
-    # The debt's label names the customer (loan · name ··phone tail · balance).
-    list_display = ("id", "debt", money_column("amount", "Amount"), "status", "payment_method", "payment_date", "transaction_id")
+    # The debt's label names the customer (loan · name ··phone tail · balance);
+    # the transaction id is searchable and on the payment's page.
+    list_display = ("id", "debt", money_column("amount", "Amount"), "status", "payment_method", "payment_date")
     list_filter = ("status", "payment_method")
     search_fields = ("transaction_id", "debt__loan_id", "customer__full_name")
     phone_search_fields = _CUSTOMER_PHONES

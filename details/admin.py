@@ -40,9 +40,10 @@ class CustomerDetailsAdmin(PermissionedExportMixin, admin.ModelAdmin):
     resource_classes = [CustomerDetailsResource]
     # import-export wraps this template with its export button.
     change_list_template = "admin/details/customerdetails/change_list.html"
+    # Fits 1440 px: the entity type, default count, source and sync time are on the record's page.
     list_display = (
-        "run_id", "acc_number", "acc_prvdr_code", "cust_id", "final_entity_type", "borrower_biz_name",
-        "tot_loans", "tot_default_loans", "risk_category", "borrower_status", "current_rm_name", "source", "sync_status", "synced_at",
+        "run_id", "acc_number", "acc_prvdr_code", "cust_id", "borrower_biz_name", "tot_loans", "risk_category", "borrower_status",
+        "current_rm_name", "sync_status",
     )
     list_filter = (
         "acc_prvdr_code", "final_entity_type", "direct_entity_type", "risk_category", "borrower_status", HasBorrowerFilter,

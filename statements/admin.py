@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from core.admin import HugeTableAdmin, validation_messages
+from core.admin import HugeTableAdmin, money_column, validation_messages
 from statements import exports, permissions, services
 from statements.choices import ImportTrigger, Provider, ReviewDecision
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
@@ -194,7 +194,8 @@ class StatementAdmin(admin.ModelAdmin):
 
 @admin.register(StatementSummary)
 class StatementSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("statement", "acc_prvdr_code", "acc_number", "verification_status", "balance_match", "tampering_level", "duplicate_count", "balance_diff_change_ratio")
+    # The statement's label names its provider and account.
+    list_display = ("statement", "verification_status", "balance_match", "tampering_level", "duplicate_count", "balance_diff_change_ratio")
     list_filter = ("acc_prvdr_code", "verification_status", "balance_match", "tampering_level")
     search_fields = ("acc_number", "run_id")
     list_select_related = ("statement",)
@@ -215,7 +216,10 @@ class StatementReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(RawTransaction)
 class RawTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
-    list_display = ("statement", "row_number", "txn_id", "txn_date", "description", "amount", "fee", "balance", "has_quality_issue")
+    list_display = (
+        "statement", "row_number", "txn_date", "description", money_column("amount", "Amount (UGX)", code=False),
+        money_column("fee", "Fee", code=False), money_column("balance", "Balance", code=False), "has_quality_issue",
+    )
     list_filter = ("acc_prvdr_code", "has_quality_issue")
     search_fields = ("txn_id", "acc_number")
     list_select_related = ("statement",)
@@ -224,7 +228,11 @@ class RawTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
 
 @admin.register(ProcessedTransaction)
 class ProcessedTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
-    list_display = ("statement", "sequence", "txn_id", "txn_date", "amount", "balance", "calculated_running_balance", "balance_diff", "is_duplicate", "is_special")
+    list_display = (
+        "statement", "sequence", "txn_date", money_column("amount", "Amount (UGX)", code=False), money_column("balance", "Balance", code=False),
+        money_column("calculated_running_balance", "Calculated", code=False), money_column("balance_diff", "Difference", code=False),
+        "is_duplicate", "is_special",
+    )
     list_filter = ("acc_prvdr_code", "is_duplicate", "is_special", "has_quality_issue")
     search_fields = ("txn_id", "acc_number")
     list_select_related = ("statement",)
@@ -265,7 +273,7 @@ class StatementUploadForm(forms.Form):
 
 @admin.register(StatementImport)
 class StatementImportAdmin(admin.ModelAdmin):
-    list_display = ("id", "trigger", "status", "started_by_label", "total_files", "processed_files", "imported_count", "duplicate_count", "failed_count", "created_at")
+    list_display = ("id", "trigger", "status", "started_by_label", "total_files", "imported_count", "duplicate_count", "failed_count", "created_at")
     list_filter = ("status", "trigger")
     list_select_related = ("started_by",)
     readonly_fields = (

@@ -209,13 +209,18 @@ def _resolve(request, queryset, decision: str) -> None:
 
 @admin.register(UploadRow)
 class UploadRowAdmin(HugeTableAdmin):
-    list_display = ("file_upload", "line_number", "status", "match_method", "phone_normalized", "matched_customer", "matched_debt",
-                    "candidate", "error")
+    # The matched debt's label names its customer (loan · name ··phone tail · balance).
+    list_display = ("upload", "line_number", "status", "match_method", "phone_normalized", "matched_debt", "candidate", "error")
     list_filter = ("status", "match_method", "review__kind")
     search_fields = ("phone_normalized", "row_fingerprint")
-    list_select_related = ("file_upload", "matched_customer", "matched_debt", "review", "review__candidate_customer")
+    list_select_related = ("file_upload", "matched_debt__customer", "review", "review__candidate_customer")
     raw_id_fields = ("file_upload", "matched_customer", "matched_debt")
     actions = ["attach_to_candidate", "create_new_customer", "reject_lines"]  # calls adds "Call now"
+
+    @admin.display(description="Upload", ordering="file_upload")
+    def upload(self, obj):
+        # The file's name only: its status is on the upload's own page.
+        return f"#{obj.file_upload_id} {obj.file_upload.filename}" if obj.file_upload_id else "-"
 
     @admin.display(description="Review candidate")
     def candidate(self, obj):

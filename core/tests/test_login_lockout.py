@@ -96,3 +96,11 @@ def test_an_ops_admin_unlocks_in_the_admin(staff, ops_admin, reader, client):
 def test_only_ops_admins_may_unlock(agent, analyst, reader, outsider):
     for user in (agent, analyst, reader, outsider):
         assert not user.has_perm("axes.delete_accessattempt")
+
+
+def test_the_test_clients_login_still_works(staff, client):
+    # No request reaches authenticate() from Client.login(): not an HTTP
+    # login, so not counted, and not refused.
+    assert client.login(username="clerk", password="right-horse-battery")
+    assert not client.login(username="clerk", password="wrong")
+    assert not AccessAttempt.objects.exists()
