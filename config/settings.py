@@ -241,6 +241,8 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 # --- i18n ------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.get_str("TIME_ZONE", "Africa/Kampala")
+# Dates and times read as 2026-12-04 14:05 (local time) in the admin and the pages: config/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
