@@ -184,3 +184,16 @@ def test_call_now_from_a_queue_row_says_when_it_will_be_placed(client, agent, sa
     assert "waits until" in response.content.decode()
     html = client.get("/queue/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-status").content.decode()
     assert "waiting" in html and "until" in html
+
+
+def test_the_admin_change_pages_link_to_the_customer_page(client, ops_admin, sarah):
+    customer, debt = sarah
+    client.force_login(ops_admin)
+    for url in (f"/admin/customers/customer/{customer.pk}/change/", f"/admin/debts/debt/{debt.pk}/change/"):
+        assert f'href="/customers/{customer.pk}/"' in client.get(url).content.decode(), url
+
+
+def test_the_dashboard_links_each_row_to_the_customer_page(client, agent, sarah):
+    customer, _debt = sarah
+    client.force_login(agent)
+    assert f'href="/customers/{customer.pk}/"' in client.get("/dashboard/?search=0772+123+456").content.decode()
