@@ -18,7 +18,10 @@ API (DRF test client, authentication forced, serialisation included):
 Targets: < 150 ms median for the queue and the timeline, with a constant
 number of queries (printed).
 
-    .venv/bin/python bench/work_queue.py [--debts 1000000] [--repeats 15] [--keep]
+    .venv/bin/python bench/work_queue.py [--debts 1000000] [--repeats 15] [--keep] [--reuse]
+
+``--keep`` leaves the database behind; ``--reuse`` measures a kept one
+again without generating it (the generation takes a few minutes).
 """
 from __future__ import annotations
 
@@ -123,7 +126,9 @@ def populate(n_debts: int) -> dict:
             "due_date": "CURDATE() - INTERVAL (seq % 150) DAY",
             "branch": "CONCAT('Branch ', seq % 40)", "cluster": "CONCAT('Cluster ', seq % 6)",
             "employee_id": "CONCAT('EMP', seq % 300)", "employee_name": "CONCAT('Employee ', seq % 300)",
-            "assigned_to_id": f"{first_agent} + (seq % {n_agents})",
+            # Blocks of 5,000 consecutive debts per agent, so each agent's
+            # debts have every status and days past due.
+            "assigned_to_id": f"{first_agent} + (((seq - 1) DIV {AGENT_DEBTS}) % {n_agents})",
             "next_action_date": "IF(seq % 50 = 0, CURDATE() + INTERVAL 3 DAY, NULL)",
             "currency": "'UGX'", "created_at": "NOW()", "updated_at": "NOW()",
         }, f"seq_1_to_{n_debts}")
@@ -191,6 +196,20 @@ def populate(n_debts: int) -> dict:
             "agent": agents[0], "star": star}
 
 
+def existing(n_debts: int) -> dict:
+    """What ``populate`` answered, read back from a kept database."""
+    from django.contrib.auth.models import User
+
+    from customers.models import Customer
+
+    return {
+        "customers": Customer.objects.count(), "agents": User.objects.filter(username__startswith="agent").count(),
+        "moves": n_debts * 5 // 2, "promises": n_debts // 10, "seconds": 0.0,
+        "agent": User.objects.filter(username__startswith="agent").order_by("id").first(),
+        "star": Customer.objects.order_by("id").first(),
+    }
+
+
 def timed(client, url: str, params: dict, repeats: int) -> tuple[float, int, dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -216,21 +235,30 @@ def main() -> None:
     parser.add_argument("--debts", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="Measure a database kept by an earlier --keep run")
     args = parser.parse_args()
 
-    mysql_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
-    mysql_admin(f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    if not args.reuse:
+        mysql_admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        mysql_admin(f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     try:
         setup_django()
         from django.core.management import call_command
+        from django.urls import resolve
         from rest_framework.test import APIClient
 
-        t0 = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"migrated in {time.perf_counter() - t0:.1f}s")
-        data = populate(args.debts)
-        print(f"generated {args.debts:,} debts, {data['customers']:,} customers, {data['agents']} agents, {data['moves']:,} payments "
-              f"and {data['moves']:,} contact logs, {data['promises']:,} promises in {data['seconds']:.1f}s")
+        # The URLconf (every app's API) imports now: a broken tree fails
+        # before minutes of generation, not after.
+        resolve("/api/v1/work-queue/")
+        if args.reuse:
+            data = existing(args.debts)
+        else:
+            t0 = time.perf_counter()
+            call_command("migrate", verbosity=0)
+            print(f"migrated in {time.perf_counter() - t0:.1f}s")
+            data = populate(args.debts)
+            print(f"generated {args.debts:,} debts, {data['customers']:,} customers, {data['agents']} agents, {data['moves']:,} "
+                  f"payments and {data['moves']:,} contact logs, {data['promises']:,} promises in {data['seconds']:.1f}s")
 
         agent = data["agent"]
         client = APIClient()
@@ -258,7 +286,7 @@ def main() -> None:
             report(f"GET /api/v1/customers/?search= phone {label} ({data['customers']:,} customers)", f"{ms:.1f} ms", "-", None)
         print(f"\nmedians: queue {queue_ms:.1f} ms, timeline {timeline_ms:.1f} ms (targets < 150 ms)")
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             from django.db import connections
 
             connections.close_all()

@@ -16,6 +16,7 @@ from calls import services
 from calls.admin_actions import call_customers_now, call_debts_now, call_upload_rows_now, call_uploads_now
 from calls.models import CallSession, CallStatusUpdate, UnmatchedCallback
 from core.admin import add_admin_actions
+from core.admin_search import PhoneSearchAdminMixin
 from customers.admin import CustomerAdmin
 from debts.admin import DebtAdmin
 from uploads.admin import FileUploadAdmin, UploadRowAdmin
@@ -52,11 +53,13 @@ class ViewOnlyAdminMixin:
 
 
 @admin.register(CallSession)
-class CallSessionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class CallSessionAdmin(PhoneSearchAdminMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
     # The customer's label has the phone; the CallSid is searchable and on the call's page.
     list_display = ("id", "customer", "status", "provider", "initiated_at", "duration_seconds", "triggered_by_batch")
     list_filter = ("status", "provider")
     search_fields = ("call_sid", "to_number", "customer__full_name")
+    # A phone however typed finds the customer's calls (core.admin_search).
+    phone_search_fields = ("customer__primary_phone", "customer__secondary_phone")
     list_select_related = ("customer", "triggered_by_batch")
     raw_id_fields = ("customer", "debt", "triggered_by_batch", "triggered_by_row")
     inlines = [CallStatusUpdateInline]

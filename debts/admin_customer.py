@@ -8,8 +8,10 @@ module, and Django's admin autodiscovery imports ``debts.admin``).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils import timezone
 
 from core.admin import add_admin_inlines, add_admin_panel, summary_html
+from core.money import format_ugx
 from customers.admin import CustomerAdmin
 from debts import selectors
 from debts.models import CommunicationLog, Debt
@@ -30,7 +32,7 @@ class DebtInline(admin.TabularInline):
 class CommunicationLogInline(admin.TabularInline):
     model = CommunicationLog
     extra = 0
-    fields = ("timestamp", "communication_type", "direction", "outcome", "agent_id", "duration_seconds")
+    fields = ("timestamp", "communication_type", "direction", "disposition", "next_action_date", "agent_id", "duration_seconds")
     readonly_fields = fields
     ordering = ("-timestamp",)
     show_change_link = True
@@ -40,14 +42,16 @@ class CommunicationLogInline(admin.TabularInline):
         return False
 
 
+# Money as "UGX 1,250,000" and times in local time (TIME_ZONE), as the
+# lists beside them show them.
 def _last_payment_text(payment: dict | None) -> str:
-    return f"{payment['amount']} on {payment['payment_date']:%Y-%m-%d}" if payment else "—"
+    return f"{format_ugx(payment['amount'])} on {timezone.localtime(payment['payment_date']):%Y-%m-%d}" if payment else "—"
 
 
 def _last_contact_text(log: dict | None) -> str:
     if not log:
         return "—"
-    text = f"{log['communication_type']} {log['direction']} on {log['timestamp']:%Y-%m-%d %H:%M}"
+    text = f"{log['communication_type']} {log['direction']} on {timezone.localtime(log['timestamp']):%Y-%m-%d %H:%M}"
     return text + (" — " + log["outcome"] if log["outcome"] else "")
 
 
@@ -57,9 +61,9 @@ def collections_summary_html(customer) -> str:
         return "—"
     summary = selectors.customer_summary(customer=customer)
     return summary_html([
-        ("Total debt", summary["total_debt"]),
+        ("Total debt", format_ugx(summary["total_debt"])),
         ("Active debts", f"{summary['active_debt_count']} (of {summary['debt_count']})"),
-        ("Total paid", summary["total_paid"]),
+        ("Total paid", format_ugx(summary["total_paid"])),
         ("Worst days past due", summary["worst_days_past_due"]),
         ("Last payment", _last_payment_text(summary["last_payment"])),
         ("Last contact", _last_contact_text(summary["last_contact"])),

@@ -9,11 +9,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from calls.tests.factories import CallSessionFactory
 from core.phones import phone_search_condition, phone_search_values
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
 from debts.tests.factories import CommunicationLogFactory, DebtFactory, PaymentFactory
+from uploads.tests.factories import UploadRowFactory
 
 SHAPES = ["0772 123 456", "0772123456", "772123456", "+256 772 123456", "256772123456", "0772-123-456", "123456", "2123456"]
 
@@ -104,3 +106,23 @@ def test_api_search(agent_client, sarah, url, text):
 def test_api_word_search_still_works(agent_client, sarah):
     answer = agent_client.get("/api/v1/customers/", {"search": "Sarah"})
     assert {r["full_name"] for r in answer.json()["results"]} == {"Sarah Nakato", "Sarah Other"}
+
+
+def test_call_and_upload_line_admin_search_by_local_phone(client, ops_admin, sarah):
+    CallSessionFactory(customer=sarah, call_sid="CALL-SARAH")
+    UploadRowFactory(phone_normalized="+256772123456", row_fingerprint="f" * 64)
+    client.force_login(ops_admin)
+    assert "CALL-SARAH" in client.get("/admin/calls/callsession/", {"q": "0772 123 456"}).content.decode()
+    page = client.get("/admin/uploads/uploadrow/", {"q": "0772123456"}).content.decode()
+    assert "1 result" in page or "+256772123456" in page
+
+
+def test_a_phone_search_is_exact_not_a_word_search(agent_client, sarah):
+    # The word search would find this loan: it holds "0772", "123" and "456".
+    DebtFactory(loan_id="X0772-123-456")
+    numeric = DebtFactory(loan_id="98765432")
+    found = {r["loan_id"] for r in agent_client.get("/api/v1/debts/", {"search": "0772 123 456"}).json()["results"]}
+    assert found == {"LN-SARAH"}
+    # A number-like loan id typed in full is still found (exact, indexed).
+    found = {r["id"] for r in agent_client.get("/api/v1/debts/", {"search": "98765432"}).json()["results"]}
+    assert numeric.pk in found

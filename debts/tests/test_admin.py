@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from debts import services
 from debts.choices import DebtStatus, PaymentStatus
-from debts.models import Debt, Payment
+from debts.models import Debt, Disposition, Payment
 from debts.tests.factories import CommunicationLogFactory, DebtFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,8 +160,8 @@ def test_money_fields_are_read_only_on_the_debt_page(client, ops_admin):
 def test_the_customer_page_shows_the_collections_summary_debts_and_contacts(admin_client):
     # debts adds these to the customer admin (customers cannot import debts).
     debt = DebtFactory(loan_id="LN-INLINE-1")
-    CommunicationLogFactory(customer=debt.customer, outcome="promised_to_pay")
+    CommunicationLogFactory(customer=debt.customer, outcome="payment_promised", disposition=Disposition.objects.get(code="payment_promised"))
     page = admin_client.get(reverse("admin:customers_customer_change", args=[debt.customer_id])).content.decode()
     assert page.index("Collections summary") < page.index("Identity")
-    assert "LN-INLINE-1" in page and "promised_to_pay" in page
+    assert "LN-INLINE-1" in page and "Promise to pay" in page
     assert admin_client.get(reverse("admin:customers_customer_add")).content.decode().count("Collections summary") == 0
