@@ -12,6 +12,8 @@ statement and a CSV loan book with one 40 MB cell, a CSV statement with a
 1,000,000-cell row, and a workbook with 10,000 sheets (statement and loan
 book). ``--scale`` shrinks the sizes while developing.
 
+Files are generated in a subprocess of their own, so the processes measured
+do not inherit its memory (Linux keeps a process's peak RSS across exec).
 The web side is ``POST /api/v1/statements/`` or ``POST /api/v1/uploads/``
 through Django's test client in a process with a broker configured
 (``memory://``), so the request only records and queues, as in production.
@@ -171,10 +173,15 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[], help="only files whose label contains this")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--child", nargs=3, metavar=("SIDE", "KIND", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", metavar="FOLDER", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         side, kind, path = args.child
         print("RESULT " + json.dumps(_child(side, kind, Path(path))), flush=True)
+        return 0
+    if args.generate:
+        files = make_files(Path(args.generate), args.scale)
+        print("FILES " + json.dumps([(label, kind, str(path)) for label, kind, path in files]), flush=True)
         return 0
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _report import report
@@ -187,7 +194,13 @@ def main() -> int:
             folder.mkdir()
             env = _env(media)
             subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
-            files = [f for f in make_files(folder, args.scale) if not args.only or any(o in f[0] for o in args.only)]
+            generated = subprocess.run(
+                [sys.executable, __file__, "--generate", str(folder), "--scale", str(args.scale)], cwd=ROOT, check=True, capture_output=True, text=True,
+            ).stdout.splitlines()
+            print("\n".join(line for line in generated if line.startswith("generated")))
+            listed = json.loads(next(line for line in generated if line.startswith("FILES "))[6:])
+            files = [(label, kind, Path(path)) for label, kind, path in listed if not args.only or any(o in label for o in args.only)]
+            print(f"this process: peak RSS {_rss_mb():.0f} MB (what the measured processes start from at least)")
             print()
             print(f"{'file':52} {'side':6} {'status':>22} {'peak RSS':>9} {'(start)':>8} {'seconds':>8}  outcome")
             all_ok = True
