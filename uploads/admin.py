@@ -13,7 +13,6 @@ from django.utils.text import slugify
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import HugeTableAdmin, validation_messages
-from core.admin_search import PhoneSearchAdminMixin
 from uploads import selectors, services
 from uploads.choices import Decision, RowStatus, UploadStatus
 from uploads.models import FileUpload, UploadRow, UploadRowReview
@@ -69,8 +68,8 @@ class FileUploadAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("filename", "status", "links", "uploaded_by", "uploaded_by_label", "uploaded_at", "duplicate_of")}),
         ("Counts", {"fields": ("total_records", "processed_records", "success_records", "failed_records", "skipped_records",
-                               "customers_created", "customers_matched", "debts_created", "debts_updated")}),
-        ("Processing", {"fields": ("started_at", "completed_at", "processing_errors", "last_line_number")}),
+                               "review_records", "customers_created", "customers_matched", "debts_created", "debts_updated")}),
+        ("Processing", {"fields": ("started_at", "completed_at", "processing_errors", "last_line_number", "may_sync_balances")}),
         ("File", {"fields": ("file", "sha256", "file_size", "file_format", "encoding", "delimiter", "headers", "phone_region")}),
     )
 
@@ -209,13 +208,11 @@ def _resolve(request, queryset, decision: str) -> None:
 
 
 @admin.register(UploadRow)
-class UploadRowAdmin(PhoneSearchAdminMixin, HugeTableAdmin):
+class UploadRowAdmin(HugeTableAdmin):
     # The matched debt's label names its customer (loan · name ··phone tail · balance).
     list_display = ("upload", "line_number", "status", "match_method", "phone_normalized", "matched_debt", "candidate", "error")
     list_filter = ("status", "match_method", "review__kind")
     search_fields = ("phone_normalized", "row_fingerprint")
-    # The line's phone however typed (indexed E.164 column; core.admin_search).
-    phone_search_fields = ("phone_normalized",)
     list_select_related = ("file_upload", "matched_debt__customer", "review", "review__candidate_customer")
     raw_id_fields = ("file_upload", "matched_customer", "matched_debt")
     actions = ["attach_to_candidate", "create_new_customer", "reject_lines"]  # calls adds "Call now"
