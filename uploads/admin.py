@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import HugeTableAdmin, validation_messages
+from core.admin_search import PhoneSearchAdminMixin
 from uploads import selectors, services
 from uploads.choices import Decision, RowStatus, UploadStatus
 from uploads.models import FileUpload, UploadRow, UploadRowReview
@@ -208,11 +209,13 @@ def _resolve(request, queryset, decision: str) -> None:
 
 
 @admin.register(UploadRow)
-class UploadRowAdmin(HugeTableAdmin):
+class UploadRowAdmin(PhoneSearchAdminMixin, HugeTableAdmin):
     # The matched debt's label names its customer (loan · name ··phone tail · balance).
     list_display = ("upload", "line_number", "status", "match_method", "phone_normalized", "matched_debt", "candidate", "error")
     list_filter = ("status", "match_method", "review__kind")
     search_fields = ("phone_normalized", "row_fingerprint")
+    # The line's phone however typed (indexed E.164 column; core.admin_search).
+    phone_search_fields = ("phone_normalized",)
     list_select_related = ("file_upload", "matched_debt__customer", "review", "review__candidate_customer")
     raw_id_fields = ("file_upload", "matched_customer", "matched_debt")
     actions = ["attach_to_candidate", "create_new_customer", "reject_lines"]  # calls adds "Call now"
