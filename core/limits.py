@@ -23,6 +23,7 @@ import io
 import os
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -158,13 +159,17 @@ def _declared_entries(fileobj: IO[bytes]) -> int | None:
     return None if entries == 0xFFFF else entries  # 0xFFFF: a ZIP64 count, zipfile reads it
 
 
-def check_zip(fileobj: IO[bytes], limits: FileLimits) -> list[zipfile.ZipInfo]:
+def check_zip(fileobj: IO[bytes], limits: FileLimits, *, actual: bool = False) -> list[zipfile.ZipInfo]:
     """Hold a ZIP's central directory to the limits (members, declared sizes,
     ratios, sheets, shared strings) without decompressing a byte; return its
-    members. ``zipfile`` itself stops a member at its declared size when it
-    is read (a member whose data runs longer fails its CRC check), so the
-    declared sizes bound what the readers decompress. Raises
-    ``zipfile.BadZipFile`` for a file that is not a ZIP."""
+    members. Raises ``zipfile.BadZipFile`` for a file that is not a ZIP.
+
+    ``actual`` (the worker, before openpyxl reads the file): also decompress
+    every member as a stream, a block at a time, and refuse one whose data
+    runs past its declared size. ``zipfile`` stops a member at its declared
+    size, but a whole-member ``read()`` (what openpyxl does) first inflates
+    all of its compressed data in one go: a forged small size would not bound
+    that."""
     entries = _declared_entries(fileobj)
     if entries is not None and entries > limits.zip_members:
         raise limits.exceeded("zip_members", f"the ZIP file holds {entries:,} parts")
@@ -190,7 +195,45 @@ def check_zip(fileobj: IO[bytes], limits: FileLimits) -> list[zipfile.ZipInfo]:
         raise limits.exceeded("uncompressed_bytes", f"the ZIP file decompresses to {total:,} bytes")
     if sheets > limits.sheets:
         raise limits.exceeded("sheets", f"the workbook has {sheets:,} sheets")
+    if actual:
+        for info in infos:
+            _check_actual_size(fileobj, info, limits)
+        fileobj.seek(0)
     return infos
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+
+
+def _check_actual_size(fileobj: IO[bytes], info: zipfile.ZipInfo, limits: FileLimits) -> None:
+    """Inflate one member's raw data a block at a time; refuse it past its declared size."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise zipfile.BadZipFile(f"the part {info.filename!r} is stored with {info.compress_size:,} bytes but declares {info.file_size:,}")
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise zipfile.BadZipFile(f"the part {info.filename!r} uses compression method {info.compress_type}, not one a workbook uses")
+    fileobj.seek(info.header_offset)
+    header = fileobj.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"the part {info.filename!r} has no local header")
+    fileobj.seek(_LOCAL_HEADER.unpack(header)[-2] + _LOCAL_HEADER.unpack(header)[-1], os.SEEK_CUR)
+    inflate = zlib.decompressobj(-15)
+    left, produced, block = info.compress_size, 0, 256 * 1024
+    while left > 0 or inflate.unconsumed_tail:
+        data = inflate.unconsumed_tail
+        if not data:
+            data = fileobj.read(min(block, left))
+            if not data:
+                break
+            left -= len(data)
+        produced += len(inflate.decompress(data, block))
+        if produced > info.file_size:
+            raise limits.exceeded(
+                "uncompressed_bytes", f"the part {info.filename!r} decompresses to more than the {info.file_size:,} bytes it declares"
+            )
+        if inflate.eof:
+            break
 
 
 def check_at_door(fileobj: IO[bytes], limits: FileLimits) -> None:

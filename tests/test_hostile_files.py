@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -358,3 +359,53 @@ def test_a_large_upload_with_a_long_multibyte_extension_is_not_a_500(analyst_cli
     response = _post_statement(analyst_client, name, data)
     assert response.status_code == 202, response.content
     assert StatementImport.objects.get().results[0]["file_name"] == name
+
+
+def _forge_declared_size(data: bytes, member: str, size: int) -> bytes:
+    """``data`` (a ZIP) with ``member``'s declared uncompressed size set to ``size``, in both its headers."""
+    import struct  # noqa: PLC0415 - only this helper forges headers
+    import zipfile  # noqa: PLC0415
+
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    forged = bytearray(data)
+    struct.pack_into("<I", forged, info.header_offset + 22, size)
+    central = forged.find(b"PK\x01\x02")
+    while central >= 0:
+        name_length = struct.unpack_from("<H", forged, central + 28)[0]
+        if forged[central + 46 : central + 46 + name_length].decode() == member:
+            struct.pack_into("<I", forged, central + 24, size)
+            break
+        central = forged.find(b"PK\x01\x02", central + 4)
+    return bytes(forged)
+
+
+def test_an_xlsx_part_that_lies_about_its_size_is_read_no_further_than_it_says(analyst_client, settings):
+    # Declared 1 KB, 20 MB in fact: the directory check passes; the worker
+    # inflates each part as a stream before openpyxl reads it.
+    data = _forge_declared_size(hostile.xlsx([("Date / Time",)], big_string_chars=20 << 20), "xl/sharedStrings.xml", 1000)
+    tracemalloc.start()
+    try:
+        statement = _failed_statement(_run_statement(analyst_client, "mtn.xlsx", data))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert statement.failure_reason == (
+        "the file is over a limit: the part 'xl/sharedStrings.xml' decompresses to more than the 1,000 bytes it declares "
+        "(the most allowed is 67,108,864, set by FILE_LIMIT_UNCOMPRESSED_BYTES) [limit_exceeded]"
+    )
+    assert peak < 10 * 1024 * 1024  # openpyxl's read() would have inflated all 20 MB at once
+
+
+def test_a_loan_book_xlsx_part_that_lies_about_its_size_fails_in_the_worker(settings):
+    rows = [hostile.LOAN_BOOK_HEADER, ("A", "0772000001", "L1", 5)]
+    data = _forge_declared_size(hostile.xlsx(rows, big_string_chars=20 << 20), "xl/sharedStrings.xml", 1000)
+    # The door reads the header by blocks: the part ends at its declared size and fails its CRC.
+    with pytest.raises(UploadRejected, match="Bad CRC-32"):
+        file_upload_create(fileobj=io.BytesIO(data), filename="book.xlsx", content_type=XLSX_TYPE, enqueue=False)
+    # Past the door (a file stored before, a resumed upload), the worker refuses it before openpyxl reads it.
+    upload = FileUpload(filename="book.xlsx")
+    upload.file.save("book.xlsx", ContentFile(data), save=True)
+    upload = file_upload_process(upload_id=upload.pk)
+    assert upload.status == UploadStatus.FAILED
+    assert "decompresses to more than the 1,000 bytes it declares" in upload.processing_errors
+    assert not UploadRow.objects.exists()

@@ -282,12 +282,15 @@ class XlsxLoanBook(LoanBookReader):
     file_format = FileFormat.XLSX
     encoding = ""
     delimiter = ""
+    _checked = False
 
     def _rows(self) -> Iterator[tuple[int, list]]:
         from openpyxl import load_workbook  # noqa: PLC0415 — openpyxl is slow to import; only an .xlsx book needs it
 
+        if not self._checked:  # once per reader, however many passes read it
+            check_xlsx(self.fileobj, self.limits, actual=True)
+            self._checked = True
         self.fileobj.seek(0)
-        check_xlsx(self.fileobj, self.limits)
         try:
             workbook = load_workbook(_NonClosing(self.fileobj), read_only=True, data_only=True)
         except Exception as exc:
@@ -307,10 +310,11 @@ class XlsxLoanBook(LoanBookReader):
             workbook.close()
 
 
-def check_xlsx(fileobj: BinaryIO, limits: FileLimits) -> None:
-    """Hold an XLSX's directory to the limits before anything decompresses it."""
+def check_xlsx(fileobj: BinaryIO, limits: FileLimits, *, actual: bool = False) -> None:
+    """Hold an XLSX's directory to the limits before anything decompresses it
+    (``actual``: and each part's real size, inflated as a stream: the worker)."""
     try:
-        check_zip(_NonClosing(fileobj), limits)
+        check_zip(_NonClosing(fileobj), limits, actual=actual)
     except LimitExceeded as exc:
         raise LoanBookError(str(exc)) from None
     except zipfile.BadZipFile as exc:

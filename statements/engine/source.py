@@ -174,7 +174,7 @@ def _xlsx_rows(data: bytes, limits: FileLimits) -> list[list[object]]:
     from openpyxl import load_workbook  # noqa: PLC0415 - a tenth of a second to import, and only spreadsheets need it
 
     try:
-        check_zip(io.BytesIO(data), limits)
+        check_zip(io.BytesIO(data), limits, actual=True)
     except _Limit as exc:
         raise _refused(exc) from None
     except zipfile.BadZipFile as exc:
