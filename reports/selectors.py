@@ -14,7 +14,7 @@ from decimal import Decimal
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, DecimalField, Max, Q, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -315,6 +315,13 @@ AGENT_COLUMNS = ["agent_id", "accounts_assigned", "outstanding_assigned", "conta
                  "amount_collected", "calls_placed", "calls_completed"]
 
 
+def _group_key(field: str):
+    """``field + 0``: grouping by an expression, not the bare column, so
+    MariaDB does not walk the column's index row by row to avoid a sort (a
+    full scan with a hundred groups in memory is many times faster)."""
+    return ExpressionWrapper(F(field) + Value(0), output_field=IntegerField())
+
+
 def agents(*, filters: ReportFilters) -> pd.DataFrame:
     """Per agent: open accounts assigned now (and their balance); in the
     range, contacts made, right-party contacts, promises recorded, completed
@@ -326,21 +333,21 @@ def agents(*, filters: ReportFilters) -> pd.DataFrame:
             Debt.objects.order_by().filter(_debt_filter(filters, prefix=""), assigned_to__isnull=False, status__in=OPEN_STATUSES)
             .values("assigned_to_id").annotate(n=Count("id"), balance=_money_sum("current_balance"))
         )], ["agent_id", "accounts_assigned", "outstanding_assigned"]),
-        _frame([{"agent_id": r["agent_user_id"], "contacts": r["n"], "right_party_contacts": r["rpc"]} for r in (
+        _frame([{"agent_id": r["agent"], "contacts": r["n"], "right_party_contacts": r["rpc"]} for r in (
             CommunicationLog.objects.order_by().filter(_debt_filter(filters), timestamp__gte=start, timestamp__lt=end)
-            .values("agent_user_id").annotate(n=Count("id"), rpc=Count("id", filter=Q(outcome__in=RIGHT_PARTY_OUTCOMES)))
+            .values(agent=_group_key("agent_user_id")).annotate(n=Count("id"), rpc=Count("id", filter=Q(outcome__in=RIGHT_PARTY_OUTCOMES)))
         )], ["agent_id", "contacts", "right_party_contacts"]),
-        _frame([{"agent_id": r["created_by_id"], "promises": r["n"]} for r in (
+        _frame([{"agent_id": r["agent"], "promises": r["n"]} for r in (
             PromiseToPay.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)
-            .values("created_by_id").annotate(n=Count("id"))
+            .values(agent=_group_key("created_by_id")).annotate(n=Count("id"))
         )], ["agent_id", "promises"]),
-        _frame([{"agent_id": r["debt__assigned_to_id"], "amount_collected": r["amount"]} for r in (
+        _frame([{"agent_id": r["agent"], "amount_collected": r["amount"]} for r in (
             Payment.objects.order_by().filter(_debt_filter(filters), status=PaymentStatus.COMPLETED, payment_date__gte=start, payment_date__lt=end)
-            .values("debt__assigned_to_id").annotate(amount=_money_sum("amount"))
+            .values(agent=_group_key("debt__assigned_to_id")).annotate(amount=_money_sum("amount"))
         )], ["agent_id", "amount_collected"]),
-        _frame([{"agent_id": r["triggered_by_id"], "calls_placed": r["placed"], "calls_completed": r["completed"]} for r in (
+        _frame([{"agent_id": r["agent"], "calls_placed": r["placed"], "calls_completed": r["completed"]} for r in (
             CallSession.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)
-            .values("triggered_by_id")
+            .values(agent=_group_key("triggered_by_id"))
             .annotate(placed=Count("id", filter=Q(initiated_at__isnull=False)), completed=Count("id", filter=Q(status=CallStatus.COMPLETED)))
         )], ["agent_id", "calls_placed", "calls_completed"]),
     ]
