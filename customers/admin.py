@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import AuditedAdminMixin, PanelsAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin
 from core.admin_search import PhoneSearchAdminMixin
 from core.exports import PermissionedExportMixin, SafeModelResource
+from core.identifier_admin import IdentifierWriteThrottleAdminMixin
 from customers import (
     admin_relationship_managers,  # noqa: F401  (registers RelationshipManager)
     services,
@@ -48,10 +49,11 @@ class BankAccountInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(
-    PhoneSearchAdminMixin, PanelsAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin,
+    IdentifierWriteThrottleAdminMixin, PhoneSearchAdminMixin, PanelsAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixin, AuditedAdminMixin, PermissionedExportMixin,
     SimpleHistoryAdmin,
 ):
     form = CustomerAdminForm
+    identifier_form_fields = ("ssn", "national_id")
     resource_classes = [CustomerResource]
     inlines = [BankAccountInline]  # debts adds its own
     list_display = ("full_name", "primary_phone", "cust_id", "state", "account_status", "do_not_call", "last_contact_date", "created_at")
@@ -98,8 +100,9 @@ class CustomerAdmin(
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(ServiceAdminMixin, AuditedAdminMixin, SimpleHistoryAdmin):
+class BankAccountAdmin(IdentifierWriteThrottleAdminMixin, ServiceAdminMixin, AuditedAdminMixin, SimpleHistoryAdmin):
     form = BankAccountAdminForm
+    identifier_form_fields = ("account_number",)
     list_display = ("customer", "account_type", "masked_account_number", "bank_name", "is_primary", "is_active")
     list_filter = ("account_type", "is_primary", "is_active")
     search_fields = ("customer__full_name", "bank_name", "account_number_last4")

@@ -121,3 +121,22 @@ def test_writing_identifier_guesses_is_throttled_like_a_lookup(agent_client, per
         codes = [agent_client.patch(f"/api/v1/customers/{other.pk}/", {"ssn": f"123-45-{n:04d}"}, format="json").status_code for n in range(3)]
         assert 429 not in codes[:2] and codes[2] == 429
         assert agent_client.patch(url, {"city": "Gulu"}, format="json").status_code == 200
+
+
+def test_the_admin_forms_share_the_lookup_budget(client, agent, ops_admin, person):
+    # An agent may change customers in the admin: typed identifiers count.
+    client.force_login(agent)
+    url = f"/admin/customers/customer/{person.pk}/change/"
+    with _rates(identifier_lookup="2/hour"):
+        codes = [client.post(url, {"ssn": f"123-45-{n:04d}", "full_name": "x"}).status_code for n in range(3)]
+        assert 429 not in codes[:2] and codes[2] == 429
+        refused = client.post(url, {"ssn": "123-45-9999"})
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        # A form without an identifier is not counted.
+        assert client.post(url, {"full_name": "x"}).status_code != 429
+        client.force_login(ops_admin)
+        bank_url = f"/admin/customers/bankaccount/{person.bank_accounts.get().pk}/change/"
+        codes = [client.post(bank_url, {"account_number": f"99887766{n}"}).status_code for n in range(3)]
+        assert 429 not in codes[:2] and codes[2] == 429
+    person.refresh_from_db()
+    assert person.ssn == SSN
