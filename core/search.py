@@ -14,19 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 
-from core.phones import phone_search_condition
-
-
-def _crosses_many(model, path: str) -> bool:
-    for part in path.split("__")[:-1]:
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            return False
-        if field.one_to_many or field.many_to_many:
-            return True
-        model = field.related_model
-    return False
+from core.phones import PHONE_SEARCH_MAX_ROWS, phone_search_condition
 
 
 def _indexed_field(model, path: str) -> bool:
@@ -50,13 +38,14 @@ def phone_search(queryset: QuerySet, text: str | None, *, phone_fields, search_f
     if condition is None:
         return None
     value = text.strip()
-    many = False
+    # The exact matches, like the phones, are read as ids one indexed query
+    # each, so the final statement is a primary-key (or foreign-key) lookup.
+    ids: set = set()
+    base = queryset.model._default_manager.order_by()
     for name in search_fields or ():
         path = name.lstrip("^=@$")
         if _indexed_field(queryset.model, path):
-            condition |= Q(**{path: value})
-            many = many or _crosses_many(queryset.model, path)
-    found = queryset.filter(condition)
-    # Related phones are matched in a subquery (no join); only an exact match
-    # through a to-many path could repeat a row.
-    return found.distinct() if many else found
+            ids.update(base.filter(**{path: value}).values_list("pk", flat=True)[:PHONE_SEARCH_MAX_ROWS])
+    if ids:
+        condition |= Q(pk__in=sorted(ids))
+    return queryset.filter(condition)

@@ -78,7 +78,12 @@ class WorkQueueView(APIView):
                              + ", ".join(selectors.WORK_QUEUE_ORDERINGS) + "; '-' for descending, commas for several"),
             OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
-        responses=WorkQueueRowSerializer(many=True),
+        responses=inline_serializer("PaginatedWorkQueueRowList", {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": WorkQueueRowSerializer(many=True),
+        }),
         summary="Work queue",
     )
     def get(self, request):
