@@ -22,7 +22,7 @@ def debt_label(debt: Debt) -> str:
 
 
 class _CustomerForm(forms.Form):
-    def __init__(self, *args, customer, row_debt: Debt | None = None, dispositions=None, **kwargs):
+    def __init__(self, *args, customer, row_debt: Debt | None = None, default_debt: Debt | None = None, dispositions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
         field = self.fields["debt"]
@@ -31,6 +31,9 @@ class _CustomerForm(forms.Form):
         if row_debt is not None:
             field.widget = forms.HiddenInput()
             self.initial.setdefault("debt", row_debt.pk)
+        elif default_debt is not None:
+            # The customer page preselects the loan most behind.
+            self.initial.setdefault("debt", default_debt.pk)
         if "disposition" in self.fields:
             rows = list(dispositions) if dispositions is not None else list(debt_selectors.active_dispositions())
             self.disposition_labels = {d.code: d.label for d in rows}

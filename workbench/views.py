@@ -138,7 +138,7 @@ def customer_action(request: HttpRequest, customer_id: int, action: str) -> Http
         return response
     if request.headers.get("HX-Request"):
         if done:
-            form = form_class(customer=customer, row_debt=row_debt, prefix=prefix)
+            form = form_class(customer=customer, row_debt=row_debt, default_debt=form.cleaned_data.get("debt"), prefix=prefix)
         response = render(request, "workbench/_action_form.html", {
             "customer": customer, "action": action, "label": label, "form": form, "done": done, "prefix": prefix or "",
         })
@@ -155,8 +155,9 @@ def customer_action(request: HttpRequest, customer_id: int, action: str) -> Http
 def _customer_page(request: HttpRequest, customer: Customer, *, refused: dict | None = None, status: int = 200) -> HttpResponse:
     debts = _debts(customer)
     can = allowed_actions(request.user)
+    default_debt = next((d for d in debts if d.status in debt_selectors.OPEN_STATUSES), debts[0] if debts else None)
     forms = {
-        name: (refused or {}).get(name) or form_class(customer=customer)
+        name: (refused or {}).get(name) or form_class(customer=customer, default_debt=default_debt)
         for name, (form_class, _perm, _label) in ACTIONS.items()
         if can[name]
     }
