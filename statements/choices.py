@@ -20,6 +20,7 @@ class StatementFormat(models.TextChoices):
     UMTN_XLSX = engine.StatementFormat.UMTN_XLSX.value, "MTN Excel (xlsx)"
     UMTN_XLS = engine.StatementFormat.UMTN_XLS.value, "MTN Excel (xls)"
     UMTN_CSV = engine.StatementFormat.UMTN_CSV.value, "MTN CSV"
+    UMTN_PDF = engine.StatementFormat.UMTN_PDF.value, "MTN MoMo PDF"
     UNKNOWN = engine.StatementFormat.UNKNOWN.value, "Unknown"
 
 

@@ -34,6 +34,7 @@ class Format(StrEnum):
     PDF_FORMAT_2 = "pdf_format_2"
     CSV_FORMAT_1 = "csv_format_1"
     CSV_FORMAT_2 = "csv_format_2"
+    MOMO_PDF = "momo_pdf"  # MTN MoMo's PDF statement, as customers download it
     XLSX = "xlsx"
     XLS = "xls"
     CSV = "csv"
@@ -63,6 +64,7 @@ class StatementFormat(StrEnum):
     UMTN_XLSX = "umtn_xlsx", Provider.UMTN, Format.XLSX
     UMTN_XLS = "umtn_xls", Provider.UMTN, Format.XLS
     UMTN_CSV = "umtn_csv", Provider.UMTN, Format.CSV
+    UMTN_PDF = "umtn_pdf", Provider.UMTN, Format.MOMO_PDF
     UNKNOWN = "unknown"
 
     @classmethod

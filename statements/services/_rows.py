@@ -111,7 +111,7 @@ def raw_row(common: dict[str, Any], t: RawTxn) -> dict[str, Any]:
         "balance": t.balance,
         "raw_date": _raw_cell(t.raw, _RAW_DATE),
         "raw_amount": _raw_cell(t.raw, _RAW_AMOUNT),
-        "raw_fee": _raw_cell(t.raw, ("Fee",)),
+        "raw_fee": _raw_cell(t.raw, ("Fee", "Fees")),  # MTN MoMo PDF: "Fees" (its "Taxes" text is in extra)
         "raw_balance": _raw_cell(t.raw, _RAW_BALANCE),
         "has_quality_issue": bool(t.has_quality_issue),
         "extra": extra,

@@ -336,5 +336,5 @@ def test_score_adds_the_heaviest_reason_of_each_code_and_caps_at_100():
 
 
 def test_every_template_is_keyed_by_a_pdf_format():
-    assert set(TEMPLATES) == {"pdf_format_1", "pdf_format_2"}
+    assert set(TEMPLATES) == {"pdf_format_1", "pdf_format_2", "momo_pdf"}  # Airtel 1 and 2, MTN MoMo (issue 18)
     assert all(t.fonts and t.producers for t in TEMPLATES.values())

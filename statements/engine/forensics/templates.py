@@ -4,8 +4,8 @@ per format, keyed by the engine's ``Format`` value.
 A new genuine sample tunes these values (fonts, geometry, producer,
 structure) without touching the signals. The Airtel values are those of
 the genuine files the lender receives as the fixtures generator
-reproduces them (``fixtures/statements/generate.py``); an MTN MoMo PDF
-format gets its own entry here when genuine files arrive.
+reproduces them (``fixtures/statements/generate.py``); MTN MoMo's PDF
+entry holds the generator's values until genuine files arrive.
 """
 from __future__ import annotations
 
@@ -75,10 +75,27 @@ AIRTEL_PDF_2 = FormatTemplate(
     line_pitch=8.4,
 )
 
+# MTN MoMo's PDF statement: the publicly described layout as the fixtures
+# generator draws it (Producer, fonts, column edges and pitch are the
+# generator's); tune these values from genuine files when they come.
+MTN_MOMO_PDF = FormatTemplate(
+    name="MTN MoMo PDF",
+    producers=("JasperReports",),
+    versions=("1.3", "1.4"),
+    header_comments=(b"%\x93\x8c\x8b\x9e ReportLab",),
+    filters=frozenset({"ASCII85Decode", "FlateDecode"}),
+    id_pair_equal=True,
+    fonts=frozenset({"Helvetica", "Helvetica-Bold"}),
+    column_edges=(30.0, 110.0, 176.0, 372.0, 450.0, 528.0, 600.0, 656.0, 712.0, 796.0),
+    row_base=5.0,
+    line_pitch=8.4,
+)
+
 # Keyed by the engine's Format value (``ParsedStatement.format``).
 TEMPLATES: dict[str, FormatTemplate] = {
     "pdf_format_1": AIRTEL_PDF_1,
     "pdf_format_2": AIRTEL_PDF_2,
+    "momo_pdf": MTN_MOMO_PDF,
 }
 
 # Tools that re-save or rewrite PDFs, as they show in what they write.
