@@ -136,8 +136,9 @@ class ReasonForm(forms.Form):
 class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
-    fields = ("payment_date", "amount", "status", "payment_method", "transaction_id")
+    fields = ("payment_date", "amount_ugx", "status", "payment_method", "transaction_id")
     readonly_fields = fields
+    amount_ugx = staticmethod(money_column("amount", "Amount"))
     show_change_link = True
     can_delete = False
 
@@ -148,8 +149,10 @@ class PaymentInline(admin.TabularInline):
 class PromiseInline(admin.TabularInline):
     model = PromiseToPay
     extra = 0
-    fields = ("promised_date", "amount", "status", "amount_paid", "evaluated_at")
+    fields = ("promised_date", "amount_ugx", "status", "amount_paid_ugx", "evaluated_at")
     readonly_fields = fields
+    amount_ugx = staticmethod(money_column("amount", "Amount"))
+    amount_paid_ugx = staticmethod(money_column("amount_paid", "Paid"))
     show_change_link = True
     can_delete = False
 
@@ -216,22 +219,31 @@ class DebtAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminMixi
             queryset = queryset.filter(customer_id=int(customer))
         return queryset, may_have_duplicates
 
+    # Money that is only shown (never typed here) reads "UGX 1,250,000".
+    original_amount_ugx = staticmethod(money_column("original_amount", "Original amount", currency_field="currency"))
+    current_balance_ugx = staticmethod(money_column("current_balance", "Current balance", currency_field="currency"))
+    last_payment_amount_ugx = staticmethod(money_column("last_payment_amount", "Last payment amount", currency_field="currency"))
+    settled_amount_ugx = staticmethod(money_column("settled_amount", "Settled amount", currency_field="currency"))
+
     def get_fieldsets(self, request, obj=None):
-        money = ("original_amount", "current_balance") if obj is None else ("original_amount", *MONEY_AND_STATE[:1])
+        money = ("original_amount", "current_balance") if obj is None else ("original_amount_ugx", "current_balance_ugx")
         return (
             (None, {"fields": ("customer", "loan_id", "debt_type", "currency", "reference_number", "masked_account_number", "account_number")}),
             ("Money", {"fields": (*money, "due_amount", "interest_rate", "minimum_payment")}),
-            ("Dates", {"fields": ("issue_date", "due_date", "last_payment_date", "last_payment_amount")}),
-            ("Status", {"fields": ("status", "days_past_due", "settled_amount", "closed_at", "closed_by", "closed_reason")}),
+            ("Dates", {"fields": ("issue_date", "due_date", "last_payment_date", "last_payment_amount_ugx")}),
+            ("Status", {"fields": ("status", "days_past_due", "settled_amount_ugx", "closed_at", "closed_by", "closed_reason")}),
             ("Branch", {"fields": ("state", "cluster", "branch", "branch_contact", "employee_name", "employee_id", "employee_contact")}),
             (None, {"fields": ("notes", "source_upload", "created_at", "updated_at")}),
         )
 
     def get_readonly_fields(self, request, obj=None):
-        always = ("masked_account_number", "source_upload", "created_at", "updated_at", "last_payment_date", "last_payment_amount")
+        always = (
+            "masked_account_number", "source_upload", "created_at", "updated_at", "last_payment_date", "last_payment_amount",
+            "last_payment_amount_ugx", "settled_amount_ugx",
+        )
         if obj is None:
             return (*always, *[f for f in MONEY_AND_STATE if f != "current_balance"])
-        return (*always, "customer", "original_amount", *MONEY_AND_STATE)
+        return (*always, "customer", "original_amount", "original_amount_ugx", "current_balance_ugx", *MONEY_AND_STATE)
 
     @admin.display(description="Account number")
     def masked_account_number(self, obj):

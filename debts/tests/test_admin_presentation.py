@@ -123,3 +123,12 @@ def test_the_admin_index_is_grouped_by_area_with_the_ops_pages_in_the_header(cli
     assert html.index("Periodic tasks") > positions[-1] and html.index("Collections") < positions[1]
     for link in ('href="/queue/"', 'href="/dashboard/"', 'href="/statements/"'):
         assert link in html
+
+
+def test_the_debt_page_shows_its_payments_and_promises_in_ugx(client, ops_admin):
+    debt = DebtFactory(original_amount=Decimal("2000000.00"))
+    PaymentFactory(debt=debt, amount=Decimal("1250000.00"))
+    client.force_login(ops_admin)
+    html = client.get(reverse("admin:debts_debt_change", args=[debt.pk])).content.decode()
+    assert "UGX 1,250,000" in html and "1250000.00" not in html
+    assert "UGX 2,000,000" in html and "2000000.00" not in html  # the debt's own amounts too
