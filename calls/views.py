@@ -48,7 +48,7 @@ def _selector_filters(request: HttpRequest, filters: dict) -> dict:
     }
 
 
-def _decorate(customer, now) -> None:
+def _decorate(customer) -> None:
     customer.badge = BADGE_CLASS[customer.call_state]
     customer.first_loan = customer.loans[0] if customer.loans else None
     customer.worst_loan = max(customer.loans, key=lambda d: (d.days_past_due, d.current_balance)) if customer.loans else None
@@ -63,7 +63,7 @@ def _table_context(request: HttpRequest, filters: dict) -> dict:
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for customer in page.object_list:
-        _decorate(customer, now)
+        _decorate(customer)
     base = {k: v for k, v in filters.items() if v and k != "sort"}
     query = urlencode({**base, "sort": filters["sort"]})
     sort_key, descending = filters["sort"].lstrip("-"), filters["sort"].startswith("-")
@@ -129,7 +129,7 @@ def call_customer(request: HttpRequest, customer_id: int) -> HttpResponse:
         # The whole row again: the badge moves from "ready" to waiting/calling at once.
         now = timezone.now()
         customer = selectors.dashboard_customers(now=now).filter(pk=customer_id).first()
-        _decorate(customer, now)
+        _decorate(customer)
         context = {"c": customer, "can_call": True, "call_message": text, "call_css": css}
         return render(request, "calls/_loan_book_row.html", context)
     (messages.success if css != "bad" else messages.error)(request, text)
