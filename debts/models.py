@@ -88,8 +88,9 @@ class Debt(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "due_date"], name="debt_status_due"),
             models.Index(fields=["branch", "cluster"], name="debt_branch_cluster"),
-            # The work queue: an agent's open debts (bench/work_queue.py).
-            models.Index(fields=["assigned_to", "status", "days_past_due"], name="debt_assigned_status_dpd"),
+            # The work queue: an agent's open debts not snoozed, counted from
+            # the index alone (bench/work_queue.py).
+            models.Index(fields=["assigned_to", "status", "next_action_date"], name="debt_assigned_status_next"),
             models.Index(fields=["employee_id", "status"], name="debt_employee_status"),
         ]
         constraints = [

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from calls.choices import CallStatus
@@ -25,8 +26,8 @@ from calls.models import CallStatusUpdate, UnmatchedCallback
 from calls.tests.factories import CallSessionFactory
 from customers.models import RelationshipManager
 from customers.tests.factories import BankAccountFactory, CustomerFactory
-from debts.choices import CommunicationType, DebtStatus, PaymentStatus, PromiseStatus
-from debts.models import PromiseToPay
+from debts.choices import ApprovalKind, ApprovalStatus, CommunicationType, DebtStatus, PaymentStatus, PromiseStatus
+from debts.models import ApprovalRequest, Disposition, PromiseToPay
 from debts.tests.factories import CommunicationLogFactory, DebtFactory, PaymentFactory
 from details.choices import DetailsSource, EntityType, SyncStatus
 from details.tests.factories import CustomerDetailsFactory
@@ -58,6 +59,7 @@ class SeededStates:
     uploads: dict[str, object] = field(default_factory=dict)
     rows: dict[str, object] = field(default_factory=dict)
     promises: dict[str, object] = field(default_factory=dict)
+    approvals: dict[str, object] = field(default_factory=dict)
 
 
 def seed_every_state() -> SeededStates:
@@ -177,6 +179,8 @@ def seed_every_state() -> SeededStates:
     log = CommunicationLogFactory(customer=full, debt=active, communication_type=CommunicationType.CALL, outcome="payment_promised",
                                   call_session=seeded.calls[CallStatus.COMPLETED])
     CommunicationLogFactory(customer=bare, communication_type=CommunicationType.SMS, outcome="")
+    CommunicationLogFactory(customer=full, debt=active, communication_type=CommunicationType.CALL, outcome="callback_requested",
+                            disposition=Disposition.objects.get(code="callback_requested"), next_action_date=today + timedelta(days=2))
     for status in PromiseStatus.values:
         seeded.promises[status] = PromiseToPay.objects.create(
             customer=full, debt=active, communication_log=log if status == PromiseStatus.PENDING else None, amount=Decimal("100.00"),
@@ -184,6 +188,22 @@ def seed_every_state() -> SeededStates:
             amount_paid=Decimal("100.00") if status == PromiseStatus.KEPT else Decimal("0.00"),
             evaluated_at=None if status == PromiseStatus.PENDING else now,
         )
+
+    # Four-eyes requests in each status, asked by one person and decided by
+    # another; a refund names its payment, a settle its settled amount.
+    users = get_user_model().objects
+    requester, approver = users.create_user("seed-requester"), users.create_user("seed-approver")
+    for index, status in enumerate(ApprovalStatus.values):
+        kind = (ApprovalKind.SETTLE, ApprovalKind.WRITE_OFF, ApprovalKind.REFUND)[index % 3]
+        decided = status != ApprovalStatus.PENDING
+        seeded.approvals[status] = ApprovalRequest.objects.create(
+            kind=kind, debt=active, payment=seeded.payments[PaymentStatus.COMPLETED] if kind == ApprovalKind.REFUND else None,
+            amount=Decimal("400.00"), settled_amount=Decimal("600.00") if kind == ApprovalKind.SETTLE else None, reason="seeded",
+            status=status, requested_by=requester, decided_by=approver if decided else None, decided_at=now if decided else None,
+            note="seeded" if decided else "",
+        )
+    active.assigned_to = requester
+    active.save(update_fields=["assigned_to"])
 
     # Loan-book uploads in each status, with a row in each row status.
     for status in UploadStatus.values:

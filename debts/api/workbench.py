@@ -145,7 +145,6 @@ class DispositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filterset_fields = ["active", "is_right_party_contact", "needs_next_action"]
     search_fields = ["code", "label"]
     ordering_fields = ["sort_order", "label", "code"]
-    pagination_class = None
 
 
 class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

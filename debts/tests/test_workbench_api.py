@@ -129,7 +129,7 @@ def test_assign_per_role(lead_client, ops_client, agent_client, reader_client, o
 def test_dispositions_are_listed_to_every_role_that_reads(agent_client, reader_client, outsider_client):
     answer = agent_client.get("/api/v1/dispositions/", {"active": "true"})
     assert answer.status_code == 200
-    codes = [d["code"] for d in answer.json()]
+    codes = [d["code"] for d in answer.json()["results"]]
     assert "payment_promised" in codes and "no_answer" in codes
     assert reader_client.get("/api/v1/dispositions/").status_code == 200
     assert outsider_client.get("/api/v1/dispositions/").status_code == 403
