@@ -3,15 +3,19 @@
 A parser is a class with ``provider``, ``format``, the file ``kinds`` it
 reads, ``detect(source)`` and ``parse(source, acc_number=...)``. A
 provider's ``ProviderRules`` say how a row moves the balance, which rows are
-not transactions, which charges it applies silently and what the file's
-tampering signals are; the general rules live in ``verify``. Both are
-registered in ``parsers.default_registry``.
+special or not transactions, which charges it applies silently and what the
+file's tampering signals are. What those are for a provider is data: its
+``table`` (``statements.engine.rulebook``); the methods here apply any
+table, with no branch per provider. The general rules live in ``verify``.
+Both are registered in ``parsers.default_registry``.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import ClassVar
 
+from statements.engine.rulebook import common
+from statements.engine.rulebook.schema import ProviderTable
 from statements.engine.source import Source
 from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn, Summary
 from statements.engine.vocabulary import FileKind, Format, Provider, TamperingLevel
@@ -31,14 +35,63 @@ class StatementParser:
         raise NotImplementedError
 
 
+DEFAULT_TABLE = ProviderTable(provider="", specials=common.SPECIALS)
+
+
 class ProviderRules:
-    """A provider's processing rules; these defaults suit a provider with none of its own."""
+    """A provider's processing rules, applying its ``table``; the default
+    table (rule 4's specials, nothing else) suits a provider with none of its own."""
 
     provider: ClassVar[str] = ""
+    table: ClassVar[ProviderTable] = DEFAULT_TABLE
+
+    def __init__(self) -> None:
+        table = self.table
+        # Worked out once: the loops ask these once a row.
+        self._needles = tuple((needle.casefold(), rule.kind) for rule in table.specials for needle in rule.contains)
+        self._not_moving = table.not_moving()
+        self._skipped = table.skipped()
+        self._fee_inside = tuple(table.fee_inside_amount)
+        self._charges = tuple((rule.contains.upper(), tuple(u.upper() for u in rule.unless), rule.kind, rule.rate)
+                              for rule in table.implicit_charges)
+        self._not_completed = dict(table.not_completed)
+        self._sign_from_balance = table.sign_from_balance
+
+    def special_type(self, description: str) -> str:
+        """Rule 4: the row's special kind (a ``SpecialType``) from its description, or ""."""
+        text = description.casefold()
+        for needle, kind in self._needles:
+            if needle in text:
+                return kind
+        return ""
+
+    def moves_balance(self, kind: str) -> bool:
+        """Whether a row of this kind moves the running balance."""
+        return kind not in self._not_moving
+
+    def is_skipped(self, kind: str) -> bool:
+        """Whether a row of this kind carries the previous row's balance difference."""
+        return kind in self._skipped
 
     def base_effect(self, txn: RawTxn, prev_balance: Decimal | None, fmt: str) -> Decimal:
-        """How the row moves the running balance (implicit charges apart)."""
-        return txn.amount - txn.fee
+        """How the row moves the running balance (implicit charges apart):
+        the signed amount where the format's amounts include the fee; else
+        the amount by its direction, less the fee; a row with no direction
+        is its signed amount less the fee, or, where the table says so, takes
+        its sign from how the balance moved since the row before."""
+        amount = txn.amount
+        if fmt in self._fee_inside:
+            return amount
+        direction = txn.direction
+        if direction == CREDIT:
+            return abs(amount) - txn.fee
+        if direction == DEBIT:
+            return -abs(amount) - txn.fee
+        if not self._sign_from_balance:
+            return amount - txn.fee
+        if prev_balance is not None and txn.balance - prev_balance + txn.fee < 0:
+            return -abs(amount) - txn.fee
+        return abs(amount) - txn.fee
 
     def direction(self, txn: RawTxn, effect: Decimal) -> str:
         if txn.direction:
@@ -48,10 +101,18 @@ class ProviderRules:
     def not_a_transaction(self, txn: RawTxn) -> str:
         """A label (a ``SpecialType``) when the row is in the file but is not
         a transaction (it does not move the balance), else ""."""
-        return ""
+        if not self._not_completed:
+            return ""
+        return self._not_completed.get(txn.status.strip().upper(), "")
 
     def implicit_charge(self, txn: RawTxn) -> tuple[str, Decimal] | None:
         """(kind, amount) of a charge the provider may silently apply (kind: an ``ImplicitCharge``)."""
+        if not self._charges:
+            return None
+        description = txn.description.upper()
+        for contains, unless, kind, rate in self._charges:
+            if contains in description and not any(u in description for u in unless):
+                return kind, abs(txn.amount) * rate
         return None
 
     def tampering(self, parsed: ParsedStatement, summary: Summary) -> tuple[TamperingLevel, str]:

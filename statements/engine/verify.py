@@ -122,6 +122,11 @@ def reorder_same_timestamp(rows: list[RawTxn], effect: Effect) -> list[RawTxn]:
 # --------------------------------------------------------------------------- rule 4: specials
 
 
+# The three functions below are rule 4 as it stands for every provider (the
+# default table's); a provider's own table (``rulebook``) is applied through
+# its ``ProviderRules`` (``classify_rows``).
+
+
 def special_type(description: str) -> SpecialType | str:
     """The special kind of a transaction from its description, or ""."""
     text = description.casefold()
@@ -262,22 +267,25 @@ class RowKinds:
     kind_of: dict[int, str]
     not_txn: set[int]
     moving: set[int]
+    skipped: set[int]
 
 
 def classify_rows(raw: Sequence[RawTxn], rules: ProviderRules) -> RowKinds:
-    """Rules 2 and 4: duplicates, rows that are not transactions, and specials."""
-    not_a_txn = rules.not_a_transaction
+    """Rules 2 and 4: duplicates, rows that are not transactions, and specials
+    (from the provider's table, through its ``ProviderRules``)."""
+    not_a_txn, special_of, moves, skips = rules.not_a_transaction, rules.special_type, rules.moves_balance, rules.is_skipped
     kinds: list[str] = []
     not_txn: set[int] = set()
     for t, dup in zip(raw, mark_duplicates(raw), strict=True):
         label = "" if dup else not_a_txn(t)
         if label:
             not_txn.add(id(t))
-        kinds.append(DUPLICATE if dup else (label or special_type(t.description)))
-    # Rows that move the running balance; failed rows and the specials of
-    # rule 4 (commission, deallocation, rollback) and duplicates do not.
-    moving = {id(t) for t, k in zip(raw, kinds, strict=True) if moves_balance(k) and id(t) not in not_txn}
-    return RowKinds(kind_of={id(t): k for t, k in zip(raw, kinds, strict=True)}, not_txn=not_txn, moving=moving)
+        kinds.append(DUPLICATE if dup else (label or special_of(t.description)))
+    # Rows that move the running balance; failed rows, the specials whose
+    # rule says so (commission, deallocation, rollback) and duplicates do not.
+    moving = {id(t) for t, k in zip(raw, kinds, strict=True) if moves(k) and id(t) not in not_txn}
+    skipped = {id(t) for t, k in zip(raw, kinds, strict=True) if k and skips(k)}
+    return RowKinds(kind_of={id(t): k for t, k in zip(raw, kinds, strict=True)}, not_txn=not_txn, moving=moving, skipped=skipped)
 
 
 def implicit_charge_candidates(raw: Sequence[RawTxn], moving: set[int], rules: ProviderRules) -> dict[int, tuple[str, Decimal]]:
@@ -345,8 +353,8 @@ def balance_ledger(rows: list[RawTxn], effect: Effect, kinds: RowKinds) -> Ledge
         effects.append(effect(t, prev))
         prev = t.balance
     stated = [t.balance for t in rows]
-    kind_of, not_txn = kinds.kind_of, kinds.not_txn
-    skipped = [is_skipped(kind_of[id(t)]) or id(t) in not_txn for t in rows]
+    skipped_ids, not_txn = kinds.skipped, kinds.not_txn
+    skipped = [id(t) in skipped_ids or id(t) in not_txn for t in rows]
     opening, calcs, diffs = running_balance(effects, stated, skipped)
     dates = [t.txn_date for t in rows]
     return Ledger(rows, effects, stated, skipped, opening, calcs, diffs, diff_changes(diffs), dates, gap_days(dates))

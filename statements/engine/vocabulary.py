@@ -129,6 +129,7 @@ class SpecialType(StrEnum):
     DEALLOCATION = "Deallocation"
     ROLLBACK = "Rollback"
     REVERSAL = "Transaction Reversal"
+    BUNDLE = "Bundle Purchase"  # UMTN's own (seed 004)
     # Rows the provider lists but did not complete (Airtel's status column).
     FAILED = "Failed"
     ROLLED_BACK = "Rolled back"

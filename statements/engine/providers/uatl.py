@@ -14,9 +14,10 @@ from statements.engine.evidence import Evidence
 from statements.engine.pdffacts import file_facts
 from statements.engine.pdftable import Column, TableSpec, match_header, read_table
 from statements.engine.pdftext import Probe, read_metadata
+from statements.engine.rulebook.uatl import TABLE
 from statements.engine.source import Source
 from statements.engine.types import CREDIT, DEBIT, ParsedStatement, PdfMetadata, RawTxn, Summary
-from statements.engine.vocabulary import BalanceMatch, FileKind, Format, ImplicitCharge, Provider, SpecialType, TamperingLevel
+from statements.engine.vocabulary import BalanceMatch, FileKind, Format, ImplicitCharge, Provider, TamperingLevel
 
 PROVIDER = Provider.UATL
 
@@ -298,17 +299,16 @@ class AirtelCsvFormat2(_AirtelCsv):
 
 # --------------------------------------------------------------------------- rules
 
-FEE_INSIDE_AMOUNT = (Format.PDF_FORMAT_2, Format.CSV_FORMAT_2)  # a tuple: asked once a row, and hashing an enum member is slow
-# Airtel's Status column -> the row's special type (listed, but not a transaction).
-NOT_COMPLETED = {"FAILED": SpecialType.FAILED, "ROLLBACKED": SpecialType.ROLLED_BACK}
-IND02_RATE = Decimal("0.005")
-CASHBACK_RATE = Decimal("0.04")
+# Airtel's rules are data in ``rulebook/uatl.py`` (TABLE); these names read from it.
+FEE_INSIDE_AMOUNT = TABLE.fee_inside_amount
+NOT_COMPLETED = TABLE.not_completed  # Airtel's Status column -> the row's special type (listed, but not a transaction)
 IND02, CASHBACK = ImplicitCharge.IND02_COMMISSION, ImplicitCharge.MERCHANT_CASHBACK
+IND02_RATE = next(rule.rate for rule in TABLE.implicit_charges if rule.kind == IND02)
+CASHBACK_RATE = next(rule.rate for rule in TABLE.implicit_charges if rule.kind == CASHBACK)
 
-GENUINE_F1 = {"title": "PDF Template", "producer": "Qt 4.8.7"}
-GENUINE_F2 = {"creator": "MOBIQUITY", "producer": "iText 5.3.4"}
-EDITORS = ("microsoft", "word", "excel", "powerpoint", "libreoffice", "openoffice", "wps office", "foxit", "nitro",
-           "pdfelement", "sejda", "ilovepdf", "smallpdf", "pdf-xchange", "adobe acrobat", "canva", "google docs")
+GENUINE_F1 = TABLE.signatures["format 1"]
+GENUINE_F2 = TABLE.signatures["format 2"]
+EDITORS = TABLE.editors
 SEVERITY = list(TamperingLevel)  # least to most severe
 
 
@@ -367,24 +367,10 @@ def signal_pdfium_mismatch(meta: PdfMetadata, summary: Summary) -> str:
 
 
 class AirtelRules(ProviderRules):
+    """Airtel's table (fees, failed rows, specials, implicit charges) and its metadata signals."""
+
     provider = PROVIDER
-
-    def base_effect(self, txn: RawTxn, prev_balance: Decimal | None, fmt: str) -> Decimal:
-        # Format 2 amounts already include the fee; format 1 has it apart.
-        if fmt in FEE_INSIDE_AMOUNT:
-            return txn.amount
-        return txn.amount - txn.fee
-
-    def not_a_transaction(self, txn: RawTxn) -> str:
-        return NOT_COMPLETED.get(txn.status.strip().upper(), "")
-
-    def implicit_charge(self, txn: RawTxn) -> tuple[str, Decimal] | None:
-        description = txn.description.upper()
-        if "IND02" in description and "IND01" not in description:
-            return IND02, abs(txn.amount) * IND02_RATE
-        if "MERCHANT PAYMENT OTHER SINGLE STEP" in description:
-            return CASHBACK, abs(txn.amount) * CASHBACK_RATE
-        return None
+    table = TABLE
 
     def tampering(self, parsed: ParsedStatement, summary: Summary) -> tuple[TamperingLevel, str]:
         meta = parsed.metadata

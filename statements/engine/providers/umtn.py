@@ -11,6 +11,7 @@ from statements.engine.base import ProviderRules, StatementParser
 from statements.engine.cells import RowReader
 from statements.engine.cleaning import DateParser, acc_number_9
 from statements.engine.errors import MissingColumns, NoTransactions
+from statements.engine.rulebook.umtn import TABLE
 from statements.engine.source import Source
 from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn, Summary
 from statements.engine.vocabulary import FileKind, Format, Provider, TamperingLevel
@@ -23,9 +24,10 @@ HEADERS = (
 REQUIRED = ("Date / Time", "Transaction ID", "Transaction Type", "Amount", "Fee", "Float Balance")
 DATES = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
-ADDS = {"CASH_OUT", "DEPOSIT", "REFUND", "TRANSFER", "BATCH_TRANSFER"}
-SUBTRACTS = {"CASH_IN", "BILL PAYMENT", "BILL_PAYMENT", "DEBIT"}
-LOAN_REPAYMENT = "LOAN_REPAYMENT"
+# MTN's sign conventions are data in ``rulebook/umtn.py`` (TABLE).
+ADDS = TABLE.credit_types
+SUBTRACTS = TABLE.debit_types
+POSITIVE_IS_DEBIT = TABLE.positive_is_debit
 
 
 def _norm(name: object) -> str:
@@ -158,24 +160,20 @@ def type_direction(txn_type: str, amount: Decimal) -> str:
         return CREDIT
     if txn_type in SUBTRACTS:
         return DEBIT
-    if txn_type == LOAN_REPAYMENT:
+    if txn_type in POSITIVE_IS_DEBIT:
         return DEBIT if amount > 0 else CREDIT
     return ""  # ADJUSTMENT and unknown types: from how the float balance moved
 
 
 class MtnRules(ProviderRules):
-    provider = PROVIDER
+    """MTN's table (specials with its Bundle Purchase, signs by type); the
+    balance effect is ``ProviderRules``' (by direction, else by how the float
+    balance moved: an ADJUSTMENT)."""
 
-    def base_effect(self, txn: RawTxn, prev_balance: Decimal | None, fmt: str) -> Decimal:
-        amount = abs(txn.amount)
-        if txn.direction == CREDIT:
-            return amount - txn.fee
-        if txn.direction == DEBIT:
-            return -amount - txn.fee
-        # ADJUSTMENT: the sign is however the float balance moved.
-        if prev_balance is not None and txn.balance - prev_balance + txn.fee < 0:
-            return -amount - txn.fee
-        return amount - txn.fee
+    provider = PROVIDER
+    table = TABLE
 
     def tampering(self, parsed: ParsedStatement, summary: Summary) -> tuple[TamperingLevel, str]:
-        return TamperingLevel.NO_ISSUES, "MTN export: a spreadsheet carries no file signature to check"
+        if parsed.metadata is None:
+            return TamperingLevel.NO_ISSUES, "MTN export: a spreadsheet carries no file signature to check"
+        return TamperingLevel.NO_ISSUES, "MTN MoMo PDF: no metadata rule of its own; the forensic signals check the file"

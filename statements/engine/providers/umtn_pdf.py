@@ -31,6 +31,7 @@ from statements.engine.pdffacts import file_facts
 from statements.engine.pdftable import Column, TableSpec, match_header, read_table
 from statements.engine.pdftext import Probe, read_metadata
 from statements.engine.providers.uatl import header_fields, summary_balances
+from statements.engine.rulebook.umtn import TABLE
 from statements.engine.source import Source
 from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn
 from statements.engine.vocabulary import FileKind, Format, Provider
@@ -56,8 +57,8 @@ MOMO_SPEC = TableSpec(
 )
 # Glued (``19-09-202514:07:27``) or spaced; a date over its time reads spaced.
 DATES = ("%d-%m-%Y%H:%M:%S", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y%H:%M:%S", "%Y-%m-%d %H:%M:%S")
-# The direction each type implies; "" = either way (from the balance movement).
-TYPE_DIRECTION = {"cash in": CREDIT, "cash out": DEBIT, "payment": DEBIT, "transfer": ""}
+# The direction each type implies (rulebook/umtn.py); others (Transfer) go either way: from the balance movement.
+TYPE_DIRECTION = TABLE.format_type_directions[Format.MOMO_PDF]
 HOLDER_LABELS = ("Account Holder", "Customer Name", "Name")
 _SIGNED_CURRENCY = re.compile(r"^([+-])\s*(?:UGX)\s*", re.IGNORECASE)
 _FROM_WORDS = re.compile(r"\b(from|received|receive|deposit)\b", re.IGNORECASE)
@@ -115,7 +116,7 @@ def derive_directions(txns: list[RawTxn], opening: Decimal | None, warnings: lis
         moved = t.balance - prev if prev is not None else None
         fits_credit = moved is not None and abs(moved - credit_effect) <= TOLERANCE
         fits_debit = moved is not None and abs(moved - debit_effect) <= TOLERANCE
-        typed = TYPE_DIRECTION.get(t.txn_type.casefold(), "")
+        typed = TYPE_DIRECTION.get(t.txn_type.upper(), "")
         signed = CREDIT if t.amount > 0 and t.raw.get("Amount", "").lstrip().startswith("+") else (
             DEBIT if t.amount < 0 else "")
         claimed = typed or signed
