@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -62,7 +64,22 @@ def _prepare(record: Record, plan: _HeaderPlan, region: str) -> Prepared:
     return Prepared(record, row, raw, fingerprint, nid_hash)
 
 
-_SLOTS = 1 << 24  # 16 MB: few false repeats even for a million loan ids
+_MAX_SLOTS = 1 << 24  # 16 MB: few false repeats even for a million loan ids
+
+
+def _slot_count(reader: LoanBookReader) -> int:
+    """Slots for the loan-id table: about 64 per possible line (a line is 40 bytes or more), 4 KB to 16 MB."""
+    handle = reader.fileobj
+    try:
+        position = handle.tell()
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(position)
+    except (AttributeError, OSError, ValueError):
+        return _MAX_SLOTS
+    slots = 1 << 12
+    while slots < size * 64 // 40 and slots < _MAX_SLOTS:
+        slots <<= 1
+    return slots
 
 
 def _data_rows(reader: LoanBookReader) -> Iterator[tuple[int, list]]:
@@ -92,10 +109,16 @@ def loan_id_conflicts(reader: LoanBookReader) -> tuple[dict[str, list[int]], int
     compare their content exactly.
     """
     header_map = reader.header_map or reader.read_header()
-    column = header_map.field_index["loan_id"]
+    slots = _slot_count(reader)
+    # An anonymous map, not a bytearray: its pages go back to the system when
+    # it is closed, and a 16 MB malloc would raise glibc's mmap threshold and
+    # leave the import's later buffers on a heap that never shrinks.
+    with mmap.mmap(-1, slots) as seen:
+        return _conflicts(reader, header_map.field_index["loan_id"], seen, slots - 1)
+
+
+def _conflicts(reader: LoanBookReader, column: int, seen: mmap.mmap, mask: int) -> tuple[dict[str, list[int]], int]:
     plain = reader.cells_are_text
-    seen = bytearray(_SLOTS)
-    mask = _SLOTS - 1
     records = 0
     repeats = False
     for _line, cells in _data_rows(reader):
