@@ -322,6 +322,31 @@ def _group_key(field: str):
     return ExpressionWrapper(F(field) + Value(0), output_field=IntegerField())
 
 
+def _collected_by_assignee(filters: ReportFilters, start: datetime, end: datetime) -> list[tuple[int | None, Decimal]]:
+    """Completed payments in [start, end) per assignee of their debt. The
+    payments are read once, in table order, each finding its debt by key
+    (STRAIGHT_JOIN on MySQL): left to itself MariaDB walks the debts' index
+    and looks every payment up row by row, minutes on 5M payments."""
+    qn = connection.ops.quote_name
+    join = "STRAIGHT_JOIN" if connection.vendor == "mysql" else "JOIN"
+    where, params = "", [PaymentStatus.COMPLETED, start, end]
+    if filters.branch:
+        where += " AND d.branch = %s"
+        params.append(filters.branch)
+    if filters.employee:
+        where += " AND d.employee_id = %s"
+        params.append(filters.employee)
+    params = [connection.ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
+    sql = (
+        f"SELECT d.assigned_to_id + 0, SUM(p.amount) FROM {qn(Payment._meta.db_table)} p "
+        f"{join} {qn(Debt._meta.db_table)} d ON d.id = p.debt_id "
+        f"WHERE p.status = %s AND p.payment_date >= %s AND p.payment_date < %s{where} GROUP BY d.assigned_to_id + 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(agent, Decimal(amount).quantize(Decimal("0.01"))) for agent, amount in cursor.fetchall()]
+
+
 def agents(*, filters: ReportFilters) -> pd.DataFrame:
     """Per agent: open accounts assigned now (and their balance); in the
     range, contacts made, right-party contacts, promises recorded, completed
@@ -341,10 +366,8 @@ def agents(*, filters: ReportFilters) -> pd.DataFrame:
             PromiseToPay.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)
             .values(agent=_group_key("created_by_id")).annotate(n=Count("id"))
         )], ["agent_id", "promises"]),
-        _frame([{"agent_id": r["agent"], "amount_collected": r["amount"]} for r in (
-            Payment.objects.order_by().filter(_debt_filter(filters), status=PaymentStatus.COMPLETED, payment_date__gte=start, payment_date__lt=end)
-            .values(agent=_group_key("debt__assigned_to_id")).annotate(amount=_money_sum("amount"))
-        )], ["agent_id", "amount_collected"]),
+        _frame([{"agent_id": agent, "amount_collected": amount} for agent, amount in _collected_by_assignee(filters, start, end)],
+               ["agent_id", "amount_collected"]),
         _frame([{"agent_id": r["agent"], "calls_placed": r["placed"], "calls_completed": r["completed"]} for r in (
             CallSession.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)
             .values(agent=_group_key("triggered_by_id"))
