@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config import env
 from config.spectacular import enum_name_overrides
+from statements.engine import families as _provider_families
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -441,6 +442,9 @@ STATEMENT_INBOX_DIR = env.get_str("STATEMENT_INBOX_DIR", str(BASE_DIR / "var" / 
 # a file still being copied in is never imported half-written.
 STATEMENT_INBOX_MIN_AGE_SECONDS = env.get_int("STATEMENT_INBOX_MIN_AGE_SECONDS", 10, minimum=0)
 MAPPER_CSV_PATH = env.get_str("MAPPER_CSV_PATH", str(BASE_DIR / "var" / "mapper.csv"))
+# A provider code mapper.csv may bring, mapped to the parser family that reads
+# it: "UMTN2=UMTN,UATL3=UATL" (stored as itself, read as its family; README).
+PROVIDER_FAMILIES = _provider_families.parse(env.get_str("PROVIDER_FAMILIES", "") or "")
 UPLOAD_CHUNK_SIZE = env.get_int("UPLOAD_CHUNK_SIZE", 1000, minimum=1)
 
 # Telephony (calls app). "simulator" needs no network.

@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin import HugeTableAdmin, money_column, validation_messages
 from statements import exports, permissions, services
-from statements.choices import ImportTrigger, Provider, ReviewDecision
+from statements.choices import ImportTrigger, ReviewDecision, provider_hint_choices
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
 
 
@@ -256,8 +256,8 @@ class MultipleFileField(forms.FileField):
 
 
 class StatementUploadForm(forms.Form):
-    files = MultipleFileField(help_text="One or more statements: Airtel PDF/CSV, MTN xls/xlsx/csv.")
-    provider = forms.ChoiceField(choices=[("", "Detect from the file"), *Provider.choices], required=False)
+    files = MultipleFileField(help_text="One or more statements: Airtel PDF/CSV, MTN PDF/xls/xlsx/csv.")
+    provider = forms.ChoiceField(choices=provider_hint_choices, required=False)
     run_id = forms.CharField(max_length=64, required=False, help_text="The statement request these files belong to (optional).")
 
     def clean_files(self):

@@ -9,7 +9,18 @@ and its engine enum hold the same members.
 from django.db import models
 
 from customers.choices import Provider  # noqa: F401  (re-exported: statements are keyed by provider)
+from statements.engine import families
 from statements.engine import vocabulary as engine
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    """The providers, then each code PROVIDER_FAMILIES maps to one (``UMTN2``
+    → "UMTN2 (read as UMTN)"); a callable, so a changed setting shows at once."""
+    return [*Provider.choices, *((code, f"{code} (read as {family})") for code, family in sorted(families.families().items()))]
+
+
+def provider_hint_choices() -> list[tuple[str, str]]:
+    return [("", "Detect from the file"), *provider_choices()]
 
 
 class StatementFormat(models.TextChoices):

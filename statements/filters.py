@@ -8,7 +8,7 @@ one place works in all of them.
 import django_filters
 from django.db.models import Q
 
-from statements.choices import BalanceMatch, Provider, StatementFormat, StatementStatus, TamperingLevel, VerificationStatus
+from statements.choices import BalanceMatch, StatementFormat, StatementStatus, TamperingLevel, VerificationStatus, provider_choices
 from statements.engine.forensics.codes import FLAG_THRESHOLD
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport
 
@@ -35,8 +35,8 @@ class StatementFilterSet(django_filters.FilterSet):
                     del data[key]
         super().__init__(data, *args, **kwargs)
 
-    provider = django_filters.ChoiceFilter(field_name="acc_prvdr_code", choices=Provider.choices, label="Provider (acc_prvdr_code)")
-    acc_prvdr_code = django_filters.ChoiceFilter(choices=Provider.choices)
+    provider = django_filters.ChoiceFilter(field_name="acc_prvdr_code", choices=provider_choices, label="Provider (acc_prvdr_code)")
+    acc_prvdr_code = django_filters.ChoiceFilter(choices=provider_choices)
     acc_number = django_filters.CharFilter(method="filter_acc_number", label="Account number (9 digits or with 256)")
     status = django_filters.MultipleChoiceFilter(choices=StatementStatus.choices, label="Statement status (repeat for several)")
     verification_status = django_filters.ChoiceFilter(field_name="summary__verification_status", choices=VerificationStatus.choices)

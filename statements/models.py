@@ -16,13 +16,16 @@ from statements.choices import (
     Direction,
     ImportJobStatus,
     ImportTrigger,
-    Provider,
     ReviewDecision,
     StatementFormat,
     StatementStatus,
     TamperingLevel,
     VerificationStatus,
 )
+
+# No fixed choices: a code mapper.csv brings (UMTN2) is stored as itself
+# and read by the family PROVIDER_FAMILIES maps it to (issue 18).
+PROVIDER_HELP = "Provider code (acc_prvdr_code): UATL, UMTN, or a code PROVIDER_FAMILIES maps to one of them"
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -41,7 +44,7 @@ class StatementImport(TimeStampedModel):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_by_label = models.CharField(max_length=200, blank=True, help_text="Who or what started it, when not a user")
     status = models.CharField(max_length=32, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED, db_index=True)
-    provider_hint = models.CharField(max_length=8, choices=Provider.choices, blank=True)
+    provider_hint = models.CharField(max_length=8, blank=True, help_text=PROVIDER_HELP)
     run_id_hint = models.CharField(max_length=64, blank=True)
     total_files = models.PositiveIntegerField(default=0)
     processed_files = models.PositiveIntegerField(default=0)
@@ -67,7 +70,7 @@ class Statement(TimeStampedModel):
     """One statement file (seed 004 ``metadata``)."""
 
     run_id = models.CharField(max_length=64, blank=True, db_index=True)
-    acc_prvdr_code = models.CharField(max_length=8, choices=Provider.choices)
+    acc_prvdr_code = models.CharField(max_length=8, help_text=PROVIDER_HELP)
     acc_number = models.CharField(max_length=32, blank=True)
     alt_acc_num = models.CharField(max_length=32, blank=True)
     format = models.CharField(max_length=16, choices=StatementFormat.choices, default=StatementFormat.UNKNOWN)
@@ -150,7 +153,7 @@ class RawTransaction(models.Model):
     """
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="raw_transactions")
-    acc_prvdr_code = models.CharField(max_length=8, choices=Provider.choices)
+    acc_prvdr_code = models.CharField(max_length=8, help_text=PROVIDER_HELP)
     acc_number = models.CharField(max_length=32, blank=True)
     run_id = models.CharField(max_length=64, blank=True)
     row_number = models.PositiveIntegerField(help_text="Order in the file, from 1")
@@ -189,7 +192,7 @@ class ProcessedTransaction(models.Model):
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="processed_transactions")
     raw = models.ForeignKey(RawTransaction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    acc_prvdr_code = models.CharField(max_length=8, choices=Provider.choices)
+    acc_prvdr_code = models.CharField(max_length=8, help_text=PROVIDER_HELP)
     acc_number = models.CharField(max_length=32, blank=True)
     run_id = models.CharField(max_length=64, blank=True)
     sequence = models.PositiveIntegerField(help_text="Order after sorting, from 1")
@@ -225,7 +228,7 @@ class StatementSummary(TimeStampedModel):
     """Per-statement verification figures (seed 004 ``summary``)."""
 
     statement = models.OneToOneField(Statement, on_delete=models.CASCADE, related_name="summary")
-    acc_prvdr_code = models.CharField(max_length=8, choices=Provider.choices)
+    acc_prvdr_code = models.CharField(max_length=8, help_text=PROVIDER_HELP)
     acc_number = models.CharField(max_length=32, blank=True)
     run_id = models.CharField(max_length=64, blank=True)
 
@@ -317,7 +320,7 @@ class UnifiedStatement(models.Model):
     statement = models.OneToOneField(Statement, primary_key=True, db_column="id", on_delete=models.DO_NOTHING, related_name="+")
     # metadata
     run_id = models.CharField(max_length=64)
-    acc_prvdr_code = models.CharField(max_length=8, choices=Provider.choices)
+    acc_prvdr_code = models.CharField(max_length=8, help_text=PROVIDER_HELP)
     acc_number = models.CharField(max_length=32)
     alt_acc_num = models.CharField(max_length=32)
     format = models.CharField(max_length=16, choices=StatementFormat.choices)

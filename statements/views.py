@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from statements import permissions
-from statements.choices import Provider, ReviewDecision, StatementStatus, TamperingLevel, VerificationStatus
+from statements.choices import Provider, ReviewDecision, StatementStatus, TamperingLevel, VerificationStatus, provider_hint_choices
 from statements.engine.forensics import codes
 from statements.enrichment import statement_enrich
 from statements.filters import StatementFilterSet
@@ -243,7 +243,7 @@ class StatementFileView(_StatementsPage):
 
 class StatementImportForm(forms.Form):
     file = forms.FileField(help_text="One statement: PDF, CSV, gzip CSV, XLS or XLSX.")
-    provider = forms.ChoiceField(choices=[("", "Detect from the file"), *Provider.choices], required=False)
+    provider = forms.ChoiceField(choices=provider_hint_choices, required=False)
     run_id = forms.CharField(max_length=64, required=False, help_text="The statement request it belongs to (optional).")
     password = forms.CharField(max_length=128, required=False, strip=False, widget=forms.PasswordInput(render_value=False),
                                help_text="Only for a password-protected PDF. Used to read the file, never stored.")

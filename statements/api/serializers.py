@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from core.api.serializers import BlankAsNullChoiceField
 from core.paths import HideServerPathsMixin, hide_server_paths
-from statements.choices import BalanceMatch, Provider, ReviewDecision, TamperingLevel, VerificationStatus
+from statements.choices import BalanceMatch, Provider, ReviewDecision, TamperingLevel, VerificationStatus, provider_choices
 from statements.engine.errors import UnsupportedFile
 from statements.engine.sniff import sniff_kind
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
@@ -192,8 +192,16 @@ class StatementUploadSerializer(serializers.Serializer):
     """``POST /api/v1/statements/`` (multipart): one or more statement files."""
 
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False, max_length=500)
-    provider = serializers.ChoiceField(choices=Provider.choices, required=False, allow_blank=True, help_text="Provider hint; detected from the file when absent")
+    provider = serializers.CharField(required=False, allow_blank=True, max_length=8,
+                                     help_text="Provider hint (UATL, UMTN, or a code PROVIDER_FAMILIES maps to one); detected from the file when absent")
     run_id = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="Statement request (mapper/customer details) the files belong to")
+
+    def validate_provider(self, value: str) -> str:
+        code = value.strip().upper()
+        known = [c for c, _ in provider_choices()]
+        if code and code not in known:
+            raise serializers.ValidationError(f"unknown provider {code!r}: one of {', '.join(known)} (PROVIDER_FAMILIES maps new codes)")
+        return code
 
     def validate_files(self, files):
         limit = settings.MAX_UPLOAD_SIZE

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.limits import FileLimits
 from statements.engine.errors import LimitExceeded, StatementError, UnsupportedFile
+from statements.engine.families import family_of
 from statements.engine.parsers import default_registry
 from statements.engine.source import Source
 from statements.engine.types import ParsedStatement, StatementResult
@@ -38,10 +39,13 @@ def parse_bytes(
     limits = limits or FileLimits()
     source = Source.from_bytes(data, password=password, limits=limits)
     try:
-        parser = default_registry().choose_parser(source, (provider or "").strip().upper() or None)
+        code = (provider or "").strip().upper() or None
+        parser = default_registry().choose_parser(source, code)
         parsed = parser.parse(source, acc_number=acc_number)
     finally:
         source.close()
+    if code and code != parsed.provider and family_of(code) == parsed.provider:
+        parsed.provider = code  # a code of the family (UMTN2): stored as itself, read and verified as its family
     if len(parsed.transactions) > limits.rows:
         raise LimitExceeded(str(limits.exceeded("rows", f"the statement has {len(parsed.transactions):,} transactions")))
     if not parsed.acc_number and acc_number:

@@ -19,16 +19,17 @@ from typing import TextIO
 
 from statements.engine.api import check_path
 from statements.engine.errors import StatementError
+from statements.engine.families import families
 from statements.engine.report import money, result_dict
 from statements.engine.types import StatementResult
 
-PROVIDERS = ("UATL", "UMTN")
+PROVIDERS = ("UATL", "UMTN")  # and any code PROVIDER_FAMILIES maps to one of them (UMTN2=UMTN)
 HELP = "Parse and verify a statement file (PDF, CSV, XLS/XLSX) and print the result. Touches no database."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file")
-    parser.add_argument("--provider", type=str.upper, choices=PROVIDERS, help="Provider (else detected from the file)")
+    parser.add_argument("--provider", type=str.upper, choices=(*PROVIDERS, *families()), help="Provider (else detected from the file)")
     parser.add_argument("--acc-number", default=None, help="Account number when the file does not carry it (MTN)")
     parser.add_argument("--password", default=None, help="Password of a protected PDF")
     parser.add_argument("--json", action="store_true", help="Print one JSON document (with risk_score and reasons)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from statements.engine.base import ProviderRules, StatementParser
 from statements.engine.errors import UnknownFormat
+from statements.engine.families import family_of
 from statements.engine.source import Source
 from statements.engine.vocabulary import FileKind
 
@@ -27,29 +28,34 @@ class ParserRegistry:
         self.rules[rules.provider] = rules
 
     def rules_for(self, provider: str) -> ProviderRules:
-        """The provider's rules; the defaults of ``ProviderRules`` for a provider without its own."""
-        return self.rules.get(provider) or ProviderRules()
+        """The provider's rules (its family's for a code such as ``UMTN2``,
+        ``families``); the defaults of ``ProviderRules`` for a provider without its own."""
+        return self.rules.get(provider) or self.rules.get(family_of(provider)) or ProviderRules()
 
     def choose_parser(self, source: Source, provider: str | None = None) -> StatementParser:
         """The parser for this file: detected from its content; an explicit
-        provider hint (from the statement request) restricts the choice."""
+        provider hint (from the statement request) restricts the choice to
+        its family's parsers (``families``: ``UMTN2`` is read as ``UMTN``)."""
         candidates = [p for p in self.parsers if source.kind in p.kinds]
         detected = [p for p in candidates if p.detect(source)]
         if provider:
-            hinted = [p for p in detected if p.provider == provider]
+            family = family_of(provider)
+            hinted = [p for p in detected if p.provider == family]
             if hinted:
                 return hinted[0]
             if detected:
                 other = detected[0]
+                unmapped = "" if family != provider or provider in {p.provider for p in self.parsers} else (
+                    f"; if {provider} is a {other.provider} code, map it in PROVIDER_FAMILIES ({provider}={other.provider})")
                 raise UnknownFormat(
                     f"the statement request says provider {provider}, but this {source.kind} file is a {other.provider} "
-                    f"statement ({other.format})"
+                    f"statement ({other.format}){unmapped}"
                 )
             # Nothing recognised the file, but the request names the provider and
             # only one of its parsers reads this kind of file: let that parser
             # say what is wrong (e.g. which required columns are missing) rather
             # than a vague "unknown format".
-            only = [p for p in candidates if p.provider == provider]
+            only = [p for p in candidates if p.provider == family]
             if len(only) == 1:
                 return only[0]
         if detected:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from statements.engine.families import family_of
+
 
 class Provider(StrEnum):
     """A mobile-money provider (``acc_prvdr_code``)."""
@@ -69,9 +71,11 @@ class StatementFormat(StrEnum):
 
     @classmethod
     def of(cls, provider: str, engine_format: str) -> StatementFormat:
-        """The stored format of a statement a parser read (``UNKNOWN`` when none fits)."""
+        """The stored format of a statement a parser read (``UNKNOWN`` when
+        none fits); a provider code of a family (``UMTN2``) has its family's formats."""
+        family = family_of(provider)
         for member in cls:
-            if member.provider == provider and member.engine_format == engine_format:
+            if member.provider == family and member.engine_format == engine_format:
                 return member
         return cls.UNKNOWN
 

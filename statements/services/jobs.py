@@ -37,7 +37,7 @@ from django.utils.text import get_valid_filename
 from core.jobs import attempts_used_up_note, not_queued_note, stalled_job_ids
 from core.limits import FileLimits, LimitExceeded, check_at_door, storage_file_name
 from core.tasks import enqueue_task
-from statements.choices import ImportJobStatus, ImportTrigger, Provider
+from statements.choices import ImportJobStatus, ImportTrigger, provider_choices
 from statements.models import StatementImport
 from statements.services._inbox_folder import inbox_file_done
 from statements.services._job_file import (
@@ -121,8 +121,9 @@ def statement_import_job_create(
     if trigger not in ImportTrigger.values:
         raise ImportJobError(f"Unknown trigger {trigger!r}.")
     provider = (provider or "").strip().upper()
-    if provider and provider not in Provider.values:
-        raise ImportJobError(f"Unknown provider {provider!r} (expected one of {', '.join(Provider.values)}).")
+    known = [code for code, _ in provider_choices()]  # UATL, UMTN and the codes PROVIDER_FAMILIES maps
+    if provider and provider not in known:
+        raise ImportJobError(f"Unknown provider {provider!r} (expected one of {', '.join(known)}; PROVIDER_FAMILIES maps new codes).")
     user = started_by if getattr(started_by, "pk", None) else None
     job = StatementImport.objects.create(
         trigger=trigger,

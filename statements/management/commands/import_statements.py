@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from details.mapper_import import mapper_load
 from statements import services
-from statements.choices import ImportTrigger, Provider
+from statements.choices import ImportTrigger, provider_choices
 
 STATEMENT_SUFFIXES = {".pdf", ".csv", ".gz", ".xls", ".xlsx"}
 
@@ -79,7 +79,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
-        parser.add_argument("--provider", choices=Provider.values, help="Provider hint for every file (else detected)")
+        parser.add_argument("--provider", type=str.upper, choices=[code for code, _ in provider_choices()],
+                            help="Provider hint for every file (else detected); a PROVIDER_FAMILIES code is stored as itself")
         parser.add_argument("--run-id", default="", help="Statement request every file belongs to (else taken from the file name when it is one)")
         parser.add_argument("--workers", type=int, default=1, help="Parallel worker processes (default 1)")
         parser.add_argument("--dry-run", action="store_true", help="Parse and verify only; store nothing")
