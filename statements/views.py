@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from statements import permissions
+from statements import permissions, selectors
 from statements.choices import Provider, ReviewDecision, StatementStatus, TamperingLevel, VerificationStatus, provider_hint_choices
 from statements.engine.forensics import codes
 from statements.enrichment import statement_enrich
@@ -190,6 +190,7 @@ class StatementDetailView(_StatementsPage):
                 if before is not None:
                     page_number = str((before - 1) // TXN_PAGE_SIZE + 1)
             context.update(
+                counterparties=selectors.top_counterparties(statement.pk),
                 page=Paginator(transactions, TXN_PAGE_SIZE).get_page(page_number),
                 chart=balance_chart_points(statement.pk, statement.num_rows or (summary.num_rows if summary else 0)),
             )

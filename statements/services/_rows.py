@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from statements.choices import StatementFormat
 from statements.engine.cleaning import parse_header_date
+from statements.engine.counterparty import counterparty
 from statements.engine.types import ParsedStatement, PdfMetadata, ProcessedTxn, RawTxn, Summary
 from statements.engine.vocabulary import engine_format
 from statements.models import RawTransaction, Statement
@@ -140,6 +141,7 @@ def processed_row(common: dict[str, Any], p: ProcessedTxn, raw_id: int | None) -
         "is_special": bool(p.is_special),
         "special_type": cut(p.special_type, 64),
         "has_quality_issue": bool(p.raw.has_quality_issue),
+        **dict(zip(("counterparty_number", "counterparty_name"), counterparty(p.raw, common.get("acc_number")), strict=True)),
     }
 
 

@@ -38,6 +38,7 @@ BALANCE_MISMATCH = "balance_mismatch"
 DUPLICATE_ROWS = "duplicate_rows"
 HEADER_ROWS = "header_rows_in_data"
 DIRTY_CELLS = "dirty_cells"
+ROUND_TRIPPING = "round_tripping"  # one counterparty both sends and receives a large share (issue 18)
 
 WEIGHTS: dict[str, int] = {
     REVISION_INCREMENTAL: 45,
@@ -66,6 +67,7 @@ WEIGHTS: dict[str, int] = {
     DUPLICATE_ROWS: 10,
     HEADER_ROWS: 60,
     DIRTY_CELLS: 5,
+    ROUND_TRIPPING: 25,
 }
 # Signals of one cause count once, the heaviest: a file re-saved or printed
 # by another tool shows another writer's fingerprint, another (or no)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from statements.engine.base import ProviderRules
 from statements.engine.evidence import Reason
 from statements.engine.forensics import codes, signals
+from statements.engine.forensics.roundtrip import round_tripping
 from statements.engine.forensics.templates import template_for
 from statements.engine.types import ParsedStatement, ProcessedTxn, RawTxn, Summary
 from statements.engine.vocabulary import BalanceMatch, TamperingLevel
@@ -62,6 +63,8 @@ def table_reasons(parsed: ParsedStatement, summary: Summary, transactions: Seque
         dirty = next((t for t in parsed.transactions if t.has_quality_issue), None)
         out.append(Reason(codes.DIRTY_CELLS, f"{summary.quality_issues_count} cell(s) are not clean numbers", weights[codes.DIRTY_CELLS],
                           dirty.page if dirty else None, dirty.row_no if dirty else None))
+
+    out.extend(round_tripping(transactions, parsed.acc_number))
 
     def counts(t: RawTxn) -> bool:
         return not rules.not_a_transaction(t)
