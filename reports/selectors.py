@@ -354,9 +354,9 @@ def agents(*, filters: ReportFilters) -> pd.DataFrame:
     provider) and completed. Five grouped queries, joined in pandas."""
     start, end = _local_bounds(filters)
     parts = [
-        _frame([{"agent_id": r["assigned_to_id"], "accounts_assigned": r["n"], "outstanding_assigned": r["balance"]} for r in (
-            Debt.objects.order_by().filter(_debt_filter(filters, prefix=""), assigned_to__isnull=False, status__in=OPEN_STATUSES)
-            .values("assigned_to_id").annotate(n=Count("id"), balance=_money_sum("current_balance"))
+        _frame([{"agent_id": r["agent"], "accounts_assigned": r["n"], "outstanding_assigned": r["balance"]} for r in (
+            Debt.objects.order_by().filter(_debt_filter(filters, prefix=""), status__in=OPEN_STATUSES)
+            .values(agent=_group_key("assigned_to_id")).annotate(n=Count("id"), balance=_money_sum("current_balance"))
         )], ["agent_id", "accounts_assigned", "outstanding_assigned"]),
         _frame([{"agent_id": r["agent"], "contacts": r["n"], "right_party_contacts": r["rpc"]} for r in (
             CommunicationLog.objects.order_by().filter(_debt_filter(filters), timestamp__gte=start, timestamp__lt=end)
