@@ -7,17 +7,19 @@ from __future__ import annotations
 import random
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from fixtures.statements import generate as gen
 from statements import services
-from statements.engine import check_bytes
+from statements.engine import check_bytes, check_path
 from statements.engine.counterparty import counterparty, dedupe_name
 from statements.engine.forensics import codes
 from statements.engine.types import RawTxn
 from statements.models import ProcessedTransaction
 
+SAMPLES = Path(gen.__file__).resolve().parent / "samples"
 INFO = {**gen.MOMO_META, "CreationDate": gen.pdf_date(datetime(2025, 12, 1, 9))}
 
 
@@ -80,3 +82,21 @@ def test_processed_rows_keep_counterparties_and_the_detail_page_shows_the_top_on
     assert 'id="counterparties"' in html
     section = html.split('id="counterparties"')[1].split("</section>")[0]
     assert ">In<" in section and ">Out<" in section and "256701999888" in section
+
+
+@pytest.mark.parametrize(("name", "seed", "glued"), [("airtel_f1_2025.pdf", 111, False), ("airtel_f1_2025_glued_names.pdf", 112, True)])
+def test_airtel_2025_variant_reads_as_written_and_names_come_once(name, seed, glued):
+    st = gen.make_airtel_2025_ledger(random.Random(seed), 50, start=datetime(2025, 12, 20, 7), opening=Decimal("65859.50"), acc="706015810",
+                                     glued=glued)
+    result = check_path(SAMPLES / name)
+    read = [(t.txn_id, t.amount, t.fee, t.balance, t.status, t.description) for t in result.parsed.transactions]
+    assert read == [(t.txn_id, t.signed, t.fee, t.balance, t.status, t.description) for t in st.txns]
+    assert all(len(t.txn_id) == 12 for t in result.parsed.transactions)
+    assert any(t.amount != t.amount.to_integral() for t in result.parsed.transactions)  # two decimals
+    assert result.summary.opening_balance_stated == Decimal("65859.50") and result.status == "VERIFIED"
+    paid = [counterparty(t) for t in result.parsed.transactions if t.description.startswith("Paid to")]
+    assert paid and all(name_ and number and dedupe_name(name_) == name_ for number, name_ in paid)
+    for t in (t for t in result.parsed.transactions if t.description.startswith("Paid to")):
+        written_twice = t.description.split(" ", 3)[3]  # "UEDCL UEDCL", or "UEDCLUEDCL" when glued
+        once = written_twice[: (len(written_twice) - (0 if glued else 1)) // 2]
+        assert counterparty(t)[1] == once and counterparty(t)[0] == t.description.split(" ")[2]
