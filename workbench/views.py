@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from calls import selectors as call_selectors
 from calls import services as call_services
@@ -56,8 +56,12 @@ def _debts(customer: Customer) -> list[Debt]:
 
 
 def _row_debt(request: HttpRequest, customer: Customer) -> Debt | None:
-    """The queue row's debt a prefixed form was posted from (its hidden ``debt``), if it is this customer's."""
-    value = request.POST.get(f"{request.POST.get('_prefix', '')[:40]}-debt", "")
+    """The queue row's debt a prefixed form was posted from (its hidden
+    ``debt``) or is asked for (``?debt=``), if it is this customer's."""
+    if request.method == "GET":
+        value = request.GET.get("debt", "")
+    else:
+        value = request.POST.get(f"{request.POST.get('_prefix', '')[:40]}-debt", "")
     return Debt.objects.filter(pk=value, customer=customer).first() if value.isdigit() else None
 
 
@@ -107,18 +111,25 @@ def _refusal_into(form, exc: Exception) -> None:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def customer_action(request: HttpRequest, customer_id: int, action: str) -> HttpResponse:
     """POST one action for a customer. htmx gets the form back (cleared after
     success, with the values and the reasons after a refusal); a plain POST
     is redirected to the customer page with a message, or gets the page again
-    with the refused form."""
+    with the refused form. GET answers the empty form (a queue row loads its
+    forms when they are opened: ``?_prefix=…&debt=…``)."""
     if action not in ACTIONS:
         raise PermissionDenied
     form_class, perm, label = ACTIONS[action]
     customer = _customer_or_404(request, customer_id)
     if not request.user.has_perm(perm):
         raise PermissionDenied
+    if request.method == "GET":
+        prefix = request.GET.get("_prefix", "")[:40] or None
+        form = form_class(customer=customer, row_debt=_row_debt(request, customer) if prefix else None, prefix=prefix)
+        return render(request, "workbench/_action_form.html", {
+            "customer": customer, "action": action, "label": label, "form": form, "done": None, "prefix": prefix or "",
+        })
     prefix = request.POST.get("_prefix", "")[:40] or None
     row_debt = _row_debt(request, customer) if prefix else None
     form = form_class(request.POST, customer=customer, row_debt=row_debt, prefix=prefix)
@@ -235,15 +246,12 @@ def _queue_context(request: HttpRequest, filters: dict) -> dict:
     rows = list(page.object_list)
     calls = call_selectors.call_states_for([d.customer_id for d in rows], now=now)
     can = allowed_actions(request.user)
-    dispositions = list(debt_selectors.active_dispositions()) if can["contact"] else []
+    # A row's contact and promise forms are fetched when opened (GET on the
+    # action): fifty rows of forms would triple the page.
+    row_actions = [(name, ACTIONS[name][2]) for name in ("contact", "promise") if can[name]]
     for debt in rows:
         debt.call = calls.get(debt.customer_id, {"state": "ready", "status": None, "scheduled_for": None})
         debt.call["badge"] = BADGE_CLASS[debt.call["state"]]
-        debt.row_forms = [
-            (name, ACTIONS[name][2], ACTIONS[name][0](customer=debt.customer, row_debt=debt, prefix=f"q{debt.pk}{name[0]}", dispositions=dispositions))
-            for name in ("contact", "promise")
-            if can[name]
-        ]
     base = {k: v for k, v in filters.items() if v and k != "sort"}
     key, descending = filters["sort"].lstrip("-"), filters["sort"].startswith("-")
     sort_links = {
@@ -257,6 +265,7 @@ def _queue_context(request: HttpRequest, filters: dict) -> dict:
     return {
         "page": page, "rows": rows, "filters": filters, "query": urlencode({**base, "sort": filters["sort"]}), "sort_links": sort_links,
         "can": can,
+        "row_actions": row_actions,
     }
 
 

@@ -197,3 +197,27 @@ def test_the_dashboard_links_each_row_to_the_customer_page(client, agent, sarah)
     customer, _debt = sarah
     client.force_login(agent)
     assert f'href="/customers/{customer.pk}/"' in client.get("/dashboard/?search=0772+123+456").content.decode()
+
+
+def test_a_queue_row_fetches_its_form_when_opened(client, agent, reader, sarah):
+    customer, debt = sarah
+    client.force_login(agent)
+    html = client.get(f"/customers/{customer.pk}/contact/", {"_prefix": f"q{debt.pk}c", "debt": debt.pk}).content.decode()
+    assert f'name="q{debt.pk}c-debt"' in html and 'type="hidden"' in html and f'name="q{debt.pk}c-disposition"' in html
+    assert 'name="_prefix"' in html
+    client.force_login(reader)
+    assert client.get(f"/customers/{customer.pk}/contact/", {"_prefix": "q1c", "debt": debt.pk}).status_code == 403
+
+
+def test_a_promise_posted_from_a_queue_row_lands_on_the_rows_debt(client, agent, sarah):
+    customer, debt = sarah
+    client.force_login(agent)
+    prefix = f"q{debt.pk}p"
+    form = client.get(f"/customers/{customer.pk}/promise/", {"_prefix": prefix, "debt": debt.pk}).content.decode()
+    assert f'name="{prefix}-debt" value="{debt.pk}"' in form
+    when = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = client.post(f"/customers/{customer.pk}/promise/", {
+        "_prefix": prefix, f"{prefix}-debt": debt.pk, f"{prefix}-amount": "50000", f"{prefix}-promised_date": when,
+    }, HTTP_HX_REQUEST="true")
+    assert "Promise taken" in response.content.decode()
+    assert PromiseToPay.objects.get().debt_id == debt.pk
