@@ -143,3 +143,26 @@ def test_an_ops_admin_asks_to_write_off_and_another_approves(browser, live_serve
     request.refresh_from_db()
     assert request.status == ApprovalStatus.APPROVED and request.decided_by.username == "opsdecider"
     assert Debt.objects.get(pk=debt.pk).status == DebtStatus.WRITTEN_OFF
+
+
+def test_a_queue_row_logs_a_contact_and_calls_without_leaving_the_page(browser, live_server, django_user_model, screenshot, settings):
+    settings.TELEPHONY_PROVIDER = "simulator"
+    settings.CALLING_HOURS = "00:00-00:01"
+    agent = _user(django_user_model, "agentrow", COLLECTIONS_AGENT)
+    debt = DebtFactory(customer=CustomerFactory(full_name="Okello James"), loan_id="LN-ROW-1", days_past_due=40, assigned_to=agent)
+
+    _login(browser, live_server, "agentrow")
+    browser.get(f"{live_server.url}/queue/")
+    row = wait_for(browser, lambda b: b.find_element(By.ID, f"queue-row-{debt.pk}"))
+    row.find_element(By.XPATH, ".//button[normalize-space()='Log contact']").click()
+    form = wait_for(browser, lambda b: b.find_element(By.ID, f"form-q{debt.pk}c-contact"))
+    Select(form.find_element(By.NAME, f"q{debt.pk}c-disposition")).select_by_index(1)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda b: "Contact logged" in b.find_element(By.ID, f"slot-{debt.pk}-contact").text)
+    browser.find_element(By.ID, f"queue-row-{debt.pk}").find_element(By.XPATH, ".//button[normalize-space()='Call now']").click()
+    wait_for(browser, lambda b: "waits until" in b.find_element(By.ID, f"call-answer-{debt.pk}").text)
+    wait_for(browser, lambda b: "waiting" in b.find_element(By.ID, f"call-state-{debt.pk}").text)  # the poll moved the badge
+    screenshot("queue-row-acted")
+    assert browser.current_url.endswith("/queue/")
+    assert CommunicationLog.objects.get(customer=debt.customer).debt_id == debt.pk
+    assert CallSession.objects.get(customer=debt.customer).debt_id == debt.pk
