@@ -68,7 +68,8 @@ def _no_parser_message(source: Source) -> str:
         first = source.page1_text().strip().splitlines()[:1]
         return (
             "a PDF that is no known statement format: page 1 has neither 'AIRTEL MONEY STATEMENT' nor 'USER STATEMENT' "
-            f"nor a known transaction table header (it starts {first[0][:60]!r})" if first else "a PDF with no text on page 1"
+            f"nor a known transaction table header (Airtel's, or MTN MoMo's with Fees and Taxes; it starts {first[0][:60]!r})"
+            if first else "a PDF with no text on page 1"
         )
     if source.kind in (FileKind.CSV, FileKind.GZIP_CSV):
         rows = [r for r in source.csv_rows() if any(cell.strip() for cell in r)][:1]

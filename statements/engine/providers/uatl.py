@@ -141,6 +141,8 @@ def pdf_format_of(source: Source) -> int | None:
         return 2
     for line in source.page1_lines():
         lowered = line.text.casefold()
+        if "taxes" in lowered and "fees" in lowered:
+            continue  # MTN MoMo's header (it has a "Transaction Type" too): not Airtel's
         if match_header(line, F2_SPEC) or "transation id" in lowered or "transaction type" in lowered:
             return 2
         if match_header(line, F1_SPEC) or "credit/debit" in lowered or "transaction amount" in lowered:
