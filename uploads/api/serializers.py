@@ -33,7 +33,7 @@ class UploadRowReviewSerializer(serializers.ModelSerializer):
 
 
 class UploadRowSerializer(serializers.ModelSerializer):
-    review = UploadRowReviewSerializer(read_only=True, default=None, help_text="Why the line waits (waited) for review, and the decision")
+    review = UploadRowReviewSerializer(read_only=True, allow_null=True, default=None, help_text="Why the line waits (waited) for review, and the decision")
 
     class Meta:
         model = UploadRow
