@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from details.tests.factories import CustomerDetailsFactory
 from statements import services
 from statements.choices import StatementFormat, StatementStatus, provider_choices
 from statements.engine import check_path, families
@@ -72,3 +73,14 @@ def test_api_upload_and_filter_take_the_mapped_code(umtn2, analyst_client, djang
     refused = analyst_client.post("/api/v1/statements/", {"files": [SimpleUploadedFile("m.pdf", MOMO.read_bytes())], "provider": "XX99"},
                                   format="multipart")
     assert refused.status_code == 400 and "PROVIDER_FAMILIES" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_request_from_the_mapper_with_a_mapped_code_is_stored_as_itself(umtn2, analyst_client, django_capture_on_commit_callbacks):
+    CustomerDetailsFactory(run_id="run-umtn2", acc_prvdr_code="UMTN2", acc_number="772123456")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst_client.post("/api/v1/statements/", {"files": [SimpleUploadedFile("m.pdf", MOMO.read_bytes())], "run_id": "run-umtn2"},
+                                       format="multipart")
+    assert response.status_code == 202, response.content
+    statement = Statement.objects.get()
+    assert (statement.acc_prvdr_code, statement.run_id, statement.status) == ("UMTN2", "run-umtn2", StatementStatus.VERIFIED)
