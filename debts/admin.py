@@ -395,11 +395,14 @@ class PaymentAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminM
     actions = ["complete_payments", "refund_payments", "void_payments"]
     history_list_display = ["status", "amount"]
 
+    # A recorded payment's amount is only shown: "UGX 1,250,000".
+    amount_ugx = staticmethod(money_column("amount", "Amount"))
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("debt", "customer", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes")
         return (
-            "debt", "customer", "amount", "payment_date", "payment_method", "transaction_id", "status", "notes",
+            "debt", "customer", "amount_ugx", "payment_date", "payment_method", "transaction_id", "status", "notes",
             "completed_at", "refunded_at", "refund_reason", "refunded_by", "voided_at", "void_reason", "voided_by",
             "failure_reason", "recorded_by", "created_at", "updated_at",
         )
@@ -408,7 +411,7 @@ class PaymentAdmin(PhoneSearchAdminMixin, ServiceDeleteAdminMixin, ServiceAdminM
         if obj is None:
             return ()
         locked = (
-            "debt", "customer", "amount", "status", "completed_at", "refunded_at", "refund_reason", "refunded_by",
+            "debt", "customer", "amount", "amount_ugx", "status", "completed_at", "refunded_at", "refund_reason", "refunded_by",
             "voided_at", "void_reason", "voided_by", "failure_reason", "recorded_by", "created_at", "updated_at",
         )
         if obj.status != PaymentStatus.PENDING:

@@ -132,3 +132,10 @@ def test_the_debt_page_shows_its_payments_and_promises_in_ugx(client, ops_admin)
     html = client.get(reverse("admin:debts_debt_change", args=[debt.pk])).content.decode()
     assert "UGX 1,250,000" in html and "1250000.00" not in html
     assert "UGX 2,000,000" in html and "2000000.00" not in html  # the debt's own amounts too
+
+
+def test_a_recorded_payment_reads_its_amount_in_ugx(client, ops_admin):
+    payment = PaymentFactory(amount=Decimal("1100000.50"))
+    client.force_login(ops_admin)
+    html = client.get(reverse("admin:debts_payment_change", args=[payment.pk])).content.decode()
+    assert "UGX 1,100,000.50" in html and "1100000.50" not in html
