@@ -215,8 +215,9 @@ class ProcessedTransaction(models.Model):
     special_type = models.CharField(max_length=64, blank=True)
     has_quality_issue = models.BooleanField(default=False)
     # The other side (statements.engine.counterparty): From/To or the description, a name written twice kept once.
-    counterparty_number = models.CharField(max_length=32, blank=True, db_index=True)
-    counterparty_name = models.CharField(max_length=100, blank=True, db_index=True)
+    # A database default too: rows written by raw SQL (bench/statements_ops_api.py) leave them out.
+    counterparty_number = models.CharField(max_length=32, blank=True, default="", db_default="", db_index=True)
+    counterparty_name = models.CharField(max_length=100, blank=True, default="", db_default="", db_index=True)
 
     class Meta:
         db_table = "processed_statements"
