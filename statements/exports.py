@@ -34,7 +34,7 @@ RAW_COLUMNS = (
 PROCESSED_COLUMNS = (
     "id", "statement_id", "acc_prvdr_code", "acc_number", "run_id", "sequence", "txn_id", "txn_date", "txn_type",
     "description", "status", "direction", "amount", "fee", "balance", "calculated_running_balance", "balance_diff",
-    "implicit_charge", "is_duplicate", "is_special", "special_type", "has_quality_issue",
+    "implicit_charge", "is_duplicate", "is_special", "special_type", "has_quality_issue", "counterparty_number", "counterparty_name",
 )
 
 

@@ -100,3 +100,13 @@ def test_airtel_2025_variant_reads_as_written_and_names_come_once(name, seed, gl
         written_twice = t.description.split(" ", 3)[3]  # "UEDCL UEDCL", or "UEDCLUEDCL" when glued
         once = written_twice[: (len(written_twice) - (0 if glued else 1)) // 2]
         assert counterparty(t)[1] == once and counterparty(t)[0] == t.description.split(" ")[2]
+
+
+@pytest.mark.django_db
+def test_the_processed_download_carries_the_counterparty_columns(analyst_client):
+    stored = services.statement_import_file(path=_round_trip_statement(True), file_name="rt.pdf").statement
+    response = analyst_client.get("/api/v1/download/processed", {"statement": stored.pk})
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    header = lines[0].split(",")
+    assert header[-2:] == ["counterparty_number", "counterparty_name"]
+    assert any(line.split(",")[-2] == "256701999888" for line in lines[1:])
