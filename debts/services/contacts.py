@@ -25,7 +25,7 @@ from django.utils import timezone
 from core.phones import try_normalize_phone
 from customers.models import Customer
 from customers.services import customer_record_contact
-from debts.choices import CommunicationDirection, CommunicationType
+from debts.choices import CommunicationDirection, CommunicationOutcome, CommunicationType
 from debts.models import CommunicationLog, Debt, Disposition
 
 COMMUNICATION_LOG_EDITABLE = frozenset({"outcome", "disposition", "next_action_date", "notes", "duration_seconds", "contact_email", "debt"})
@@ -50,6 +50,27 @@ def resolve_disposition(value, *, field: str = "disposition") -> Disposition | N
         codes = ", ".join(Disposition.objects.filter(active=True).values_list("code", flat=True))
         raise ValidationError({field: f"{value!r} is not a disposition in use; use one of: {codes}."})
     return found
+
+
+def system_disposition(code: str) -> Disposition:
+    """The disposition a system path (a finished call, the demo seed) records
+    for an outcome it observed. A fact is not a choice: the row is made if
+    the managed list lacks it, and used even if ops retired it from the
+    agents' list, so a finished call never fails to be logged."""
+    label = CommunicationOutcome(code).label if code in CommunicationOutcome.values else code.replace("_", " ").capitalize()
+    found, _ = Disposition.objects.get_or_create(code=str(code), defaults={"label": label, "sort_order": 500})
+    return found
+
+
+def _chosen_disposition(disposition, outcome, agent_user) -> Disposition | None:
+    value, field = (disposition, "disposition") if disposition not in (None, "") else (outcome, "outcome")
+    if not getattr(agent_user, "pk", None):
+        # A system path (no person): an outcome it names from CommunicationOutcome is what happened.
+        if isinstance(value, Disposition):
+            return value
+        if isinstance(value, str) and value in CommunicationOutcome.values:
+            return system_disposition(str(CommunicationOutcome(value).value))
+    return resolve_disposition(value, field=field)
 
 
 def _check_next_action(disposition: Disposition | None, next_action_date: date | None, today: date) -> None:
@@ -166,7 +187,7 @@ def communication_log_create(
     """
     if disposition not in (None, "") and outcome and resolve_disposition(outcome, field="outcome") != resolve_disposition(disposition):
         raise ValidationError({"outcome": "Give the disposition once (disposition or outcome), not two different ones."})
-    chosen = resolve_disposition(disposition) if disposition not in (None, "") else resolve_disposition(outcome, field="outcome")
+    chosen = _chosen_disposition(disposition, outcome, agent_user)
     _check_next_action(chosen, next_action_date, timezone.localdate())
     _check_new_log(
         customer_id=customer_id, communication_type=communication_type, direction=direction,

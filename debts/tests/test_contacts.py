@@ -3,13 +3,15 @@ it, and its call session is a call to its own customer — API and admin."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import CallSession
 from debts import services
-from debts.models import CommunicationLog
+from debts.choices import CommunicationOutcome
+from debts.models import CommunicationLog, Disposition
 from debts.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +103,32 @@ def test_the_admin_refuses_a_log_naming_another_customers_call(client, ops_admin
     }, follow=True)
     assert "Not saved" in response.content.decode() and f"not to customer #{mine.pk}" in response.content.decode()
     assert not CommunicationLog.objects.exists()
+
+
+@pytest.mark.parametrize("missing", ["deleted", "retired"])
+def test_a_finished_call_is_logged_even_when_its_disposition_was_deleted_or_retired(missing):
+    """A system path records what happened: the disposition row is made (or
+    used while retired) instead of the finished call failing to be logged.
+    A person choosing a retired or missing disposition is still refused."""
+    customer = CustomerFactory()
+    if missing == "deleted":
+        Disposition.objects.filter(code="failed").delete()
+    else:
+        Disposition.objects.filter(code="failed").update(active=False)
+
+    log = services.communication_log_create(
+        customer_id=customer.pk, communication_type="CALL", outcome=CommunicationOutcome.FAILED, agent_id="simulator",
+        call_session_id=_session(customer).pk,
+    )
+    log.refresh_from_db()
+    assert log.outcome == "failed" and log.disposition.code == "failed"
+    assert Disposition.objects.filter(code="failed").count() == 1
+
+    person = get_user_model().objects.create_user(username="person")
+    if missing == "retired":
+        with pytest.raises(ValidationError, match="not a disposition in use"):
+            services.communication_log_create(customer_id=customer.pk, communication_type="CALL", outcome="failed", agent_user=person)
+    else:  # made again by the system path, so it is in the list for people too
+        assert services.communication_log_create(
+            customer_id=customer.pk, communication_type="CALL", outcome="failed", agent_user=person
+        ).disposition.code == "failed"
