@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import StandardPagination
-from core.permissions import ModelPermissions
+from core.permissions import ModelPermissions, holds_any
 from debts import selectors, services
 from debts.api.serializers import (
     ApprovalCreateSerializer,
@@ -36,6 +36,7 @@ from debts.api.serializers import (
     WorkQueueRowSerializer,
 )
 from debts.models import ApprovalRequest, Debt, Disposition
+from debts.services.approvals import KIND_PERMISSION
 
 
 def _validation(error: DjangoValidationError) -> DRFValidationError:
@@ -117,8 +118,8 @@ class DebtAssignView(APIView):
     ``employee`` or an ``upload`` (criteria narrow each other). Needs
     debts.assign_debt; every debt moved gets a history row."""
 
-    permission_classes = [ViewToPost]
-    queryset = Debt.objects.none()  # needs debts.view_debt to reach; the service asks debts.assign_debt
+    permission_classes = [ViewToPost, holds_any("debts.assign_debt")]
+    queryset = Debt.objects.none()  # needs debts.view_debt and debts.assign_debt (the service asks again)
 
     @extend_schema(request=DebtAssignSerializer, responses=inline_serializer("DebtAssignResult", {"assigned": serializers.IntegerField()}),
                    summary="Assign debts (needs debts.assign_debt)")
@@ -157,8 +158,12 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     ordering_fields = ["created_at", "amount", "decided_at", "id"]
 
     def get_permissions(self):
-        if self.action in ("approve", "reject", "create"):
-            return [ViewToPost()]
+        # The right is asked before the body is read (a 403, not a 400, for
+        # someone who can never do it); the services check the exact one again.
+        if self.action == "create":
+            return [ViewToPost(), holds_any(*KIND_PERMISSION.values())()]
+        if self.action in ("approve", "reject"):
+            return [ViewToPost(), holds_any("debts.approve_request")()]
         return super().get_permissions()
 
     def _call(self, call):

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.permissions import holds_any
 from uploads import services
 from uploads.api.serializers import (
     FileUploadCreateSerializer,
@@ -91,7 +92,7 @@ class UploadRowResolveView(APIView):
     them, 400 when the line is not waiting or the decision does not fit.
     """
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, holds_any("uploads.resolve_uploadrow")]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
