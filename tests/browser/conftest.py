@@ -5,6 +5,7 @@ Screenshots of every page a test visits are saved under
 """
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.roles import OPS_ADMIN, sync_roles
+from debts.models import Disposition
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -91,3 +93,16 @@ def wait_for(browser, condition, timeout=30):
     return WebDriverWait(
         browser, timeout, poll_frequency=0.2, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
     ).until(condition)
+
+
+@pytest.fixture
+def dispositions(transactional_db):
+    """The managed disposition list as the migration seeds it. A transactional
+    test empties every table, so a browser test that picks a disposition
+    puts the list back itself (serialized_rollback would restore the role
+    groups too, which post_migrate has already re-made: duplicate names)."""
+    seeded = importlib.import_module("debts.migrations.0008_dispositions_from_outcomes").DISPOSITIONS
+    for code, label, right_party, needs_next, order in seeded:
+        Disposition.objects.get_or_create(
+            code=code, defaults={"label": label, "is_right_party_contact": right_party, "needs_next_action": needs_next, "sort_order": order}
+        )

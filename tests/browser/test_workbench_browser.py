@@ -18,8 +18,8 @@ from debts.models import ApprovalRequest, CommunicationLog, Debt, PromiseToPay
 from debts.tests.factories import DebtFactory
 from tests.browser.conftest import wait_for
 
-# serialized_rollback: the dispositions a migration seeds are back for each test (a transactional test empties the tables).
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# The dispositions a migration seeds are put back for each test (a transactional test empties the tables).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("dispositions")]
 
 
 def _user(django_user_model, username: str, role: str):

@@ -12,8 +12,8 @@ from customers.models import Customer
 from debts.models import Debt
 from tests.browser.conftest import wait_for
 
-# serialized_rollback: the dispositions a migration seeds are back for each test (a transactional test empties the tables).
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# The dispositions a migration seeds are put back for each test (a transactional test empties the tables).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("dispositions")]
 
 SHOTS = Path(tempfile.mkdtemp(prefix="cd-layout-"))
 
