@@ -96,7 +96,9 @@ def _statement_files(folder):
         rng = random.Random(70_000 + i)
         st = gen.make_airtel_ledger(rng, STATEMENT_ROWS, start=datetime(2025, 6, 1, 7) + timedelta(days=i), opening=Decimal(500_000),
                                     acc=f"70{rng.randint(1000000, 9999999)}", fmt=1)
-        info = {**gen.F1_META, "CreationDate": gen.pdf_date(datetime(2025, 10, 1, 9) + timedelta(minutes=i))}
+        # Printed the day after the statement's period ends, as a genuine one is
+        # (a creation date inside the period is a forensic signal).
+        info = {**gen.F1_META, "CreationDate": gen.pdf_date(st.end + timedelta(days=1, minutes=i))}
         path = folder / f"{0x68e92f3c1000 + i:013x}.pdf"
         path.write_bytes(gen.write_pdf_table(st, fmt=1, info=info))
         paths.append(path)
