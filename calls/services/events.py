@@ -129,6 +129,7 @@ def _write_communication_log(session: CallSession) -> None:
         duration_seconds=session.duration_seconds,
         contact_phone=session.to_number,
         outcome=_OUTCOME_OF_FINAL_STATUS[session.status],
+        observed_outcome=True,
         notes=f"{session.get_provider_display()} call {session.call_sid}: {session.get_status_display()}",
         agent_id="" if user else session.provider,
         agent_user=user,

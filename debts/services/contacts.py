@@ -62,9 +62,9 @@ def system_disposition(code: str) -> Disposition:
     return found
 
 
-def _chosen_disposition(disposition, outcome, agent_user) -> Disposition | None:
+def _chosen_disposition(disposition, outcome, agent_user, observed: bool) -> Disposition | None:
     value, field = (disposition, "disposition") if disposition not in (None, "") else (outcome, "outcome")
-    if not getattr(agent_user, "pk", None):
+    if observed or not getattr(agent_user, "pk", None):
         # A system path (no person): an outcome it names from CommunicationOutcome is what happened.
         if isinstance(value, Disposition):
             return value
@@ -174,8 +174,13 @@ def communication_log_create(
     notes: str = "",
     agent_id: str = "",
     agent_user=None,
+    observed_outcome: bool = False,
 ) -> CommunicationLog:
     """Record one contact with a customer and move their last contact date.
+
+    ``observed_outcome``: the outcome is what a system saw (a finished call's
+    status), not a person's choice, even when the call was placed by a
+    person; it is recorded through ``system_disposition``.
 
     A call session produces at most one log (database constraint); calling
     this again for the same ``call_session_id`` returns the existing log.
@@ -187,7 +192,7 @@ def communication_log_create(
     """
     if disposition not in (None, "") and outcome and resolve_disposition(outcome, field="outcome") != resolve_disposition(disposition):
         raise ValidationError({"outcome": "Give the disposition once (disposition or outcome), not two different ones."})
-    chosen = _chosen_disposition(disposition, outcome, agent_user)
+    chosen = _chosen_disposition(disposition, outcome, agent_user, observed_outcome)
     _check_next_action(chosen, next_action_date, timezone.localdate())
     _check_new_log(
         customer_id=customer_id, communication_type=communication_type, direction=direction,

@@ -132,3 +132,15 @@ def test_a_finished_call_is_logged_even_when_its_disposition_was_deleted_or_reti
         assert services.communication_log_create(
             customer_id=customer.pk, communication_type="CALL", outcome="failed", agent_user=person
         ).disposition.code == "failed"
+
+
+def test_a_call_a_person_placed_is_logged_with_its_observed_outcome_even_when_retired():
+    """The call's status is what happened, whoever pressed "Call now"."""
+    customer = CustomerFactory()
+    Disposition.objects.filter(code="no_answer").update(active=False)
+    person = get_user_model().objects.create_user(username="caller")
+    log = services.communication_log_create(
+        customer_id=customer.pk, communication_type="CALL", outcome=CommunicationOutcome.NO_ANSWER, agent_user=person,
+        call_session_id=_session(customer).pk, observed_outcome=True,
+    )
+    assert log.disposition.code == "no_answer" and log.agent_id == "caller"
