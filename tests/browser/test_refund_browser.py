@@ -39,9 +39,10 @@ def test_ops_admin_refunds_a_payment_with_a_reason_and_sees_the_balance_restored
     browser.get(f"{live_server.url}/admin/debts/debt/{debt.pk}/change/")
     wait_for(browser, lambda b: "LN-REFUND-1" in b.page_source)
     screenshot("debt-after-refund")
-    balance = browser.find_element(By.CSS_SELECTOR, ".field-current_balance .readonly").text
+    # The change page shows the balance as ops read money: in UGX, with separators.
+    balance = browser.find_element(By.CSS_SELECTOR, ".field-current_balance_ugx .readonly").text
     status = browser.find_element(By.CSS_SELECTOR, ".field-status .readonly").text
-    assert balance.replace(",", "") == "100.00" and status == "Active"
+    assert balance == "UGX 100" and status == "Active"
 
     refunded = Payment.objects.get(pk=payment.pk)
     assert refunded.status == PaymentStatus.REFUNDED
