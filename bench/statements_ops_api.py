@@ -73,12 +73,13 @@ def populate(statements: int, per_statement: int) -> dict:
                 duplicate_count, quality_issues_count, header_row_manipulation_count, special_txn_count, balance_match, balance_diff_changes,
                 balance_diff_change_ratio, missing_days_detected, gap_related_balance_changes, uses_implicit_ind02_commission,
                 uses_implicit_merchant_cashback, verification_status, verification_reason, tampering_level, tampering_reason,
-                first_txn_date, last_txn_date)
+                first_txn_date, last_txn_date, risk_score, risk_reasons)
             SELECT NOW(), NOW(), id, acc_prvdr_code, acc_number, run_id, num_rows, 1000000, 900000, 5000, id % 3, 0, 0, 1,
                 IF(status = 'FLAGGED', 'Failed', 'Success'), id % 7, (id % 7) / {per_statement}, 0, 0, 0, 0,
                 IF(status = 'FLAGGED', 'FAIL', IF(status = 'VERIFIED_WITH_WARNINGS', 'WARNING', 'PASS')), '',
                 ELT(1 + id % 8, 'NO_ISSUES','NO_ISSUES','NO_ISSUES','NO_ISSUES','NO_ISSUES','WARNING','CRITICAL','FATAL'), '',
-                '2025-09-01', '2025-09-30'
+                '2025-09-01', '2025-09-30', IF(status = 'FLAGGED', 40 + id % 60, id % 15),
+                IF(status = 'FLAGGED', '[{{"code": "balance_mismatch", "message": "The running balance breaks.", "weight": 40, "page": 2, "row": 14, "field": "balance"}}]', '[]')
             FROM metadata""")
         c.execute(f"""
             INSERT INTO raw_statements (statement_id, acc_prvdr_code, acc_number, run_id, `row_number`, page_number, txn_id, txn_date,
@@ -116,6 +117,8 @@ def bench_list(client, repeats: int) -> None:
         ("acc_number", {"acc_number": "256700001234"}),
         ("rm=grace", {"rm": "grace"}),
         ("ordering=-change_ratio", {"ordering": "-summary__balance_diff_change_ratio"}),
+        ("ordering=-risk_score", {"ordering": "-risk_score"}),
+        ("risk_score__gte=40", {"risk_score__gte": 40}),
         ("page_size=500", {"page_size": 500}),
     ]
     print("\nstatements list API (/api/v1/statements/, page_size 50 unless said)")
