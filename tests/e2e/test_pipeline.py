@@ -103,9 +103,11 @@ LIMIT 20
 
 def test_statements_to_verification_to_enrichment_to_unified_view(ops_client, celery_worker, tmp_path):
     samples = Path(settings.BASE_DIR) / "fixtures" / "statements" / "samples"
-    for run_id, name, defaults in (("68e92f3cbd39c", "Mukasa Hardware", 3), ("68e92f3cbd40a", "Akello Traders", 0)):
+    # Each request names the account its file is for (a file for another
+    # account is a forensic signal, account_mismatch).
+    for run_id, name, defaults, acc in (("68e92f3cbd39c", "Mukasa Hardware", 3, "701234567"), ("68e92f3cbd40a", "Akello Traders", 0, "706015809")):
         CustomerDetails.objects.create(
-            run_id=run_id, acc_prvdr_code="UATL", acc_number="701234567", cust_id=f"UFLW-{run_id[-4:]}", borrower_id=500 + defaults,
+            run_id=run_id, acc_prvdr_code="UATL", acc_number=acc, cust_id=f"UFLW-{run_id[-4:]}", borrower_id=500 + defaults,
             borrower_biz_name=name, tot_loans=12, tot_default_loans=defaults, risk_category="high" if defaults else "low",
             current_fa_limit=Decimal("3000000"), borrower_status="enabled", current_rm_name="Ebran Bright", source="csv",
         )
