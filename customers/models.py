@@ -94,7 +94,15 @@ class Customer(TimeStampedModel):
     )
 
     notes = models.TextField(blank=True)
-    history = HistoricalRecords(excluded_fields=["ssn", "ssn_hash", "national_id", "national_id_hash"])
+    # History is read by customer (its ``id``) and date only: the search and
+    # filter indexes are not copied onto it (cheaper loan-book imports).
+    history = HistoricalRecords(
+        excluded_fields=["ssn", "ssn_hash", "national_id", "national_id_hash"],
+        no_db_index=[
+            "account_status", "created_at", "cust_id", "email", "fingerprint", "full_name", "last_contact_date", "primary_phone",
+            "relationship_manager", "secondary_phone", "state",
+        ],
+    )
 
     class Meta:
         db_table = "customers"

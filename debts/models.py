@@ -80,7 +80,16 @@ class Debt(TimeStampedModel):
     next_action_date = models.DateField(null=True, blank=True, help_text="Back in the work queue on this day")
 
     notes = models.TextField(blank=True)
-    history = HistoricalRecords(excluded_fields=["account_number", "account_number_hash"])
+    # History is read by debt (its ``id``) and date only: the list's search
+    # and filter indexes are not copied onto it, so the loan-book import and
+    # the nightly delinquency run write their history rows cheaply.
+    history = HistoricalRecords(
+        excluded_fields=["account_number", "account_number_hash"],
+        no_db_index=[
+            "customer", "loan_id", "due_date", "status", "days_past_due", "reference_number", "cluster", "branch", "employee_id",
+            "closed_by", "source_upload", "assigned_to", "created_at",
+        ],
+    )
 
     class Meta:
         db_table = "debts"
