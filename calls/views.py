@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from calls import selectors, services
 from calls.calling_hours import customer_zone
 from calls.choices import DashboardCallState, DashboardPeriod
+from core.sorting import sort_links as core_sort_links
 
 PAGE_SIZE = 50
 BADGE_CLASS = {"ready": "info", "waiting": "", "calling": "warn", "completed": "ok", "failed": "bad"}
@@ -66,15 +67,7 @@ def _table_context(request: HttpRequest, filters: dict) -> dict:
         _decorate(customer)
     base = {k: v for k, v in filters.items() if v and k != "sort"}
     query = urlencode({**base, "sort": filters["sort"]})
-    sort_key, descending = filters["sort"].lstrip("-"), filters["sort"].startswith("-")
-    sort_links = {
-        key: {
-            "label": label,
-            "query": urlencode({**base, "sort": f"-{key}" if key == sort_key and not descending else key}),
-            "arrow": ("▼" if descending else "▲") if key == sort_key else "",
-        }
-        for key, label in SORT_COLUMNS.items()
-    }
+    sort_links = core_sort_links(base, filters["sort"], SORT_COLUMNS)
     return {"page": page, "filters": filters, "query": query, "sort_links": sort_links, "can_call": request.user.has_perm("calls.trigger_call")}
 
 

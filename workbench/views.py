@@ -26,6 +26,7 @@ from calls import services as call_services
 from calls.views import call_placed_text
 from core.admin import validation_messages
 from core.money import format_ugx
+from core.sorting import sort_links as core_sort_links
 from customers.models import Customer
 from debts import selectors as debt_selectors
 from debts import services as debt_services
@@ -253,15 +254,7 @@ def _queue_context(request: HttpRequest, filters: dict) -> dict:
         debt.call = calls.get(debt.customer_id, {"state": "ready", "status": None, "scheduled_for": None})
         debt.call["badge"] = BADGE_CLASS[debt.call["state"]]
     base = {k: v for k, v in filters.items() if v and k != "sort"}
-    key, descending = filters["sort"].lstrip("-"), filters["sort"].startswith("-")
-    sort_links = {
-        name: {
-            "label": label,
-            "query": urlencode({**base, "sort": f"-{name}" if name == key and not descending else name}),
-            "arrow": ("▼" if descending else "▲") if name == key else "",
-        }
-        for name, label in QUEUE_COLUMNS.items()
-    }
+    sort_links = core_sort_links(base, filters["sort"], QUEUE_COLUMNS)
     return {
         "page": page, "rows": rows, "filters": filters, "query": urlencode({**base, "sort": filters["sort"]}), "sort_links": sort_links,
         "can": can,
