@@ -65,6 +65,21 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+class ReadOnlyAdminMixin:
+    """Rows written only by the engine or a service: viewable, never added,
+    changed or deleted by hand (service-backed actions still run, each
+    with its own permission)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HugeTableAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False

@@ -20,7 +20,7 @@ from django.urls import path
 from import_export import fields
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import AuditedAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin, money_column, validation_messages
+from core.admin import AuditedAdminMixin, ReadOnlyAdminMixin, ServiceAdminMixin, ServiceDeleteAdminMixin, money_column, validation_messages
 from core.admin_search import PhoneSearchAdminMixin
 from core.exports import PermissionedExportMixin, SafeModelResource
 from core.money import format_ugx
@@ -602,7 +602,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(SimpleHistoryAdmin):
+class ApprovalRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("id", "kind", "debt", "payment", "amount_display", "status", "requested_by", "created_at", "decided_by", "decided_at")
     list_filter = ("status", "kind")
     search_fields = ("debt__loan_id", "debt__customer__full_name", "reason")
@@ -619,15 +619,7 @@ class ApprovalRequestAdmin(SimpleHistoryAdmin):
         return format_ugx(obj.amount, obj.debt.currency)
 
     # Requests are made at the settle, write-off and refund doors and decided
-    # by the actions below: never added, edited or deleted by hand.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # by the actions below: never added, edited or deleted by hand (ReadOnlyAdminMixin).
 
     def has_approve_permission(self, request):
         return request.user.has_perm("debts.approve_request")

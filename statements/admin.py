@@ -19,24 +19,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from core.admin import HugeTableAdmin, money_column, validation_messages
+from core.admin import HugeTableAdmin, ReadOnlyAdminMixin, money_column, validation_messages
 from statements import exports, permissions, services
 from statements.choices import ImportTrigger, ReviewDecision, provider_hint_choices
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by the engine or a service: viewable, never added,
-    changed or deleted by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TransactionReadAdminMixin(ReadOnlyAdminMixin):

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import HugeTableAdmin, validation_messages
+from core.admin import HugeTableAdmin, ReadOnlyAdminMixin, validation_messages
 from core.admin_search import PhoneSearchAdminMixin
 from uploads import selectors, services
 from uploads.choices import Decision, RowStatus, UploadStatus
@@ -209,7 +209,7 @@ def _resolve(request, queryset, decision: str) -> None:
 
 
 @admin.register(UploadRow)
-class UploadRowAdmin(PhoneSearchAdminMixin, HugeTableAdmin):
+class UploadRowAdmin(PhoneSearchAdminMixin, ReadOnlyAdminMixin, HugeTableAdmin):
     # The matched debt's label names its customer (loan · name ··phone tail · balance).
     list_display = ("upload", "line_number", "status", "match_method", "phone_normalized", "matched_debt", "candidate", "error")
     list_filter = ("status", "match_method", "review__kind")
@@ -252,19 +252,11 @@ class UploadRowAdmin(PhoneSearchAdminMixin, HugeTableAdmin):
 
     # A line is the record of what the import did with it: who it matched and
     # why. Nobody re-points it by hand (that would move a loan to another
-    # customer behind the import's back), so the admin only shows it.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # customer behind the import's back), so the admin only shows it (ReadOnlyAdminMixin).
 
 
 @admin.register(UploadRowReview)
-class UploadRowReviewAdmin(SimpleHistoryAdmin):
+class UploadRowReviewAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """The review queue's entries, read-only: decisions are taken on the lines (UploadRow actions) or the API."""
 
     list_display = ("row", "kind", "candidate_customer", "decision", "decided_by", "decided_at", "created_at")
@@ -272,12 +264,3 @@ class UploadRowReviewAdmin(SimpleHistoryAdmin):
     list_select_related = ("row", "candidate_customer", "decided_by")
     raw_id_fields = ("row", "candidate_customer", "candidate_debt", "decided_by")
     exclude = ("values",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
