@@ -20,7 +20,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from calls.ratelimit import get_call_limiter
 limiter = get_call_limiter()
-start_at = float(sys.argv[1]); seconds = float(sys.argv[2])
+print("ready", flush=True)  # Django is up: wait for the common start time
+start_at = float(sys.stdin.readline()); seconds = float(sys.argv[1])
 while time.time() < start_at:
     time.sleep(0.005)
 got = []
@@ -34,11 +35,19 @@ print(json.dumps({"type": type(limiter).__name__, "got": got}))
 def test_two_worker_processes_share_one_budget(redis_bucket):
     env = {**os.environ, "REDIS_URL": REDIS_TEST_URL, "CALLS_RATE_LIMIT_PER_MINUTE": "120", "PYTHONPATH": str(ROOT)}
     env.pop("CELERY_BROKER_URL", None)
-    start_at, seconds = time.time() + 2.0, 3.0
+    seconds = 3.0
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(start_at), str(seconds)], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", WORKER, str(seconds)], env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
+    # Both start drawing at the same moment, however long each took to start
+    # Django (a fixed 2 s window let a slow start miss the whole run: [12, 0]).
+    for proc in procs:
+        assert proc.stdout.readline().strip() == "ready"
+    start_at = time.time() + 0.3
+    for proc in procs:
+        proc.stdin.write(f"{start_at}\n")
+        proc.stdin.flush()
     results = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
     assert [r["type"] for r in results] == ["RedisTokenBucket", "RedisTokenBucket"]
     counts = [len(r["got"]) for r in results]
