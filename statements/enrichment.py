@@ -23,7 +23,7 @@ from details.linking import customers_link_many
 from details.models import CustomerDetails
 from details.services import get_or_fetch_many
 from statements.models import Statement
-from statements.risk import statement_account_check, statements_account_check_many
+from statements.risk import statement_request_check, statements_request_check_many
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +137,8 @@ def statement_enrich(*, statement):
         statement.updated_at = timezone.now()
         statement.save(update_fields=ENRICHED_FIELDS)
     if statement.pk and details is not None:
-        # The request's account against the file's (a risk reason).
-        statement_account_check(statement=statement)
+        # The request's account against the file's, and the holder's other numbers (risk reasons).
+        statement_request_check(statement=statement)
     return statement
 
 
@@ -177,9 +177,9 @@ def statements_enrich_many(
             if changed:
                 _statements_update(changed)
             summary.changed += len(changed)
-            # The request's account against the file's (a risk reason), for
-            # the statements whose verdict on it moves.
-            statements_account_check_many(pairs=[(s, details.get(s.run_id.strip())) for s in changed])
+            # The request's account against the file's and the holder's
+            # other numbers (risk reasons), for the statements whose verdict may move.
+            statements_request_check_many(pairs=[(s, details.get(s.run_id.strip())) for s in changed])
         if progress:
             progress(len(batch))
     return summary

@@ -11,7 +11,7 @@ from fixtures.statements import generate as gen
 from statements.choices import StatementStatus
 from statements.engine.forensics import codes
 from statements.models import Statement, StatementSummary
-from statements.risk import statement_account_check
+from statements.risk import statement_request_check
 from statements.services import statement_import_file, statement_reprocess
 from statements.tests import tamper
 from statements.tests.ops_factories import make_details, make_statement
@@ -50,7 +50,7 @@ def test_account_differing_from_the_statement_request_is_a_reason():
     assert stored.status == StatementStatus.VERIFIED
     stored.customer_details = make_details(acc_number="701111111")
     stored.save(update_fields=["customer_details"])
-    assert statement_account_check(statement=stored) is True
+    assert statement_request_check(statement=stored) is True
     summary = StatementSummary.objects.get(statement=stored)
     (reason,) = [r for r in summary.risk_reasons if r["code"] == codes.ACCOUNT_MISMATCH]
     assert "…801" in reason["message"] and "…111" in reason["message"]  # masked: last three digits only
@@ -62,10 +62,10 @@ def test_account_differing_from_the_statement_request_is_a_reason():
     # the request corrected: the reason goes, the verdict comes back
     stored.customer_details = make_details(acc_number="256706015801")
     stored.save(update_fields=["customer_details"])
-    assert statement_account_check(statement=stored) is True
+    assert statement_request_check(statement=stored) is True
     assert StatementSummary.objects.get(statement=stored).risk_score == 0
     assert Statement.objects.get(pk=stored.pk).status == StatementStatus.VERIFIED
-    assert statement_account_check(statement=stored) is False
+    assert statement_request_check(statement=stored) is False
 
 
 def _ids(response):

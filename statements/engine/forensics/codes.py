@@ -39,6 +39,8 @@ DUPLICATE_ROWS = "duplicate_rows"
 HEADER_ROWS = "header_rows_in_data"
 DIRTY_CELLS = "dirty_cells"
 ROUND_TRIPPING = "round_tripping"  # one counterparty both sends and receives a large share (issue 18)
+# ---- request signals (statements.risk, on enrichment: what the back office knows of the holder)
+OWN_NUMBER = "own_number_transfer"  # a large share goes to (or comes from) the holder's own other number (issue 18)
 
 WEIGHTS: dict[str, int] = {
     REVISION_INCREMENTAL: 45,
@@ -68,12 +70,15 @@ WEIGHTS: dict[str, int] = {
     HEADER_ROWS: 60,
     DIRTY_CELLS: 5,
     ROUND_TRIPPING: 25,
+    OWN_NUMBER: 25,
 }
 # Signals of one cause count once, the heaviest: a file re-saved or printed
 # by another tool shows another writer's fingerprint, another (or no)
 # producer and a modification date together.
 FAMILIES: dict[str, str] = {
     RESAVED: "resaved", STRUCTURE: "resaved", PRODUCER_UNKNOWN: "resaved", PRODUCER_MISSING: "resaved", DATE_MODIFIED: "resaved",
+    # Money cycled to inflate the turnover, through one counterparty or the holder's own other number.
+    ROUND_TRIPPING: "round_tripping", OWN_NUMBER: "round_tripping",
 }
 # The provider's metadata rules, by the level they gave.
 METADATA_WEIGHTS: dict[str, int] = {
@@ -84,14 +89,16 @@ METADATA_WEIGHTS: dict[str, int] = {
 # statement is re-verified from its stored rows (the file is not read again).
 FILE_ONLY = frozenset({
     REVISION_INCREMENTAL, RESAVED, STRUCTURE, FONT_UNEXPECTED, FONT_SUBSET, ANNOTATION, COVERED_TEXT,
-    OVERLAPPING_TEXT, LAYOUT_COLUMNS, LAYOUT_ROW_PITCH, LAYOUT_SHORT_PAGE, ACCOUNT_MISMATCH,
+    OVERLAPPING_TEXT, LAYOUT_COLUMNS, LAYOUT_ROW_PITCH, LAYOUT_SHORT_PAGE, ACCOUNT_MISMATCH, OWN_NUMBER,
 })
+# Reasons from the statement request (``statements.risk``), recomputed on enrichment.
+REQUEST_SIGNALS = frozenset({ACCOUNT_MISMATCH, OWN_NUMBER})
 # Reasons about the file: their score's band raises the tampering level
 # (the provider's metadata rules set that level themselves, so
 # METADATA_RULE is not counted again). The rest are about the table.
 # The account signal is about the request, not the file: it moves the
 # score and the status, never the tampering level.
-FILE_SIGNALS = (FILE_ONLY - {ACCOUNT_MISMATCH}) | {
+FILE_SIGNALS = (FILE_ONLY - REQUEST_SIGNALS) | {
     DATE_MALFORMED, DATE_ORDER, DATE_BEFORE_PERIOD, DATE_LATE, DATE_MODIFIED, PRODUCER_UNKNOWN, PRODUCER_EDITOR,
     PRODUCER_MISSING,
 }
