@@ -204,7 +204,8 @@ class StatementReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class RawTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
     list_display = (
         "statement", "row_number", "txn_date", "description", money_column("amount", "Amount (UGX)", code=False),
-        money_column("fee", "Fee", code=False), money_column("balance", "Balance", code=False), "has_quality_issue",
+        money_column("fee", "Fee", code=False), money_column("tax", "Tax", code=False), money_column("balance", "Balance", code=False),
+        "has_quality_issue",
     )
     list_filter = ("acc_prvdr_code", "has_quality_issue")
     search_fields = ("txn_id", "acc_number")
@@ -215,7 +216,8 @@ class RawTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
 @admin.register(ProcessedTransaction)
 class ProcessedTransactionAdmin(TransactionReadAdminMixin, HugeTableAdmin):
     list_display = (
-        "statement", "sequence", "txn_date", money_column("amount", "Amount (UGX)", code=False), money_column("balance", "Balance", code=False),
+        "statement", "sequence", "txn_date", money_column("amount", "Amount (UGX)", code=False), money_column("fee", "Fee", code=False),
+        money_column("tax", "Tax", code=False), money_column("balance", "Balance", code=False),
         money_column("calculated_running_balance", "Calculated", code=False), money_column("balance_diff", "Difference", code=False),
         "is_duplicate", "is_special",
     )

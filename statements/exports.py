@@ -30,11 +30,15 @@ RAW_COLUMNS = (
     "id", "statement_id", "acc_prvdr_code", "acc_number", "run_id", "row_number", "page_number", "txn_id", "txn_date",
     "txn_type", "description", "from_acc", "to_acc", "status", "direction", "amount", "fee", "balance", "raw_date",
     "raw_amount", "raw_fee", "raw_balance", "has_quality_issue",
+    # Added at the end (the column order is a contract): MTN MoMo PDFs' Taxes.
+    "tax",
 )
 PROCESSED_COLUMNS = (
     "id", "statement_id", "acc_prvdr_code", "acc_number", "run_id", "sequence", "txn_id", "txn_date", "txn_type",
     "description", "status", "direction", "amount", "fee", "balance", "calculated_running_balance", "balance_diff",
     "implicit_charge", "is_duplicate", "is_special", "special_type", "has_quality_issue", "counterparty_number", "counterparty_name",
+    # Added at the end (the column order is a contract): MTN MoMo PDFs' Taxes.
+    "tax",
 )
 
 

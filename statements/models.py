@@ -170,6 +170,8 @@ class RawTransaction(models.Model):
     amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="Signed: credits positive, debits negative")
     fee = models.DecimalField(**MONEY, null=True, blank=True)
     balance = models.DecimalField(**MONEY, null=True, blank=True, help_text="Stated running balance")
+    # MTN MoMo PDFs' Taxes column (0 where a format has none): the balance moves by amount + fee + tax.
+    tax = models.DecimalField(**MONEY, default=0, db_default=0)
 
     raw_date = models.CharField(max_length=64, blank=True)
     raw_amount = models.CharField(max_length=64, blank=True)
@@ -205,6 +207,8 @@ class ProcessedTransaction(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
     amount = models.DecimalField(**MONEY, null=True, blank=True)
     fee = models.DecimalField(**MONEY, null=True, blank=True)
+    # MTN MoMo PDFs' Taxes column (0 where a format has none): the balance moves by amount + fee + tax.
+    tax = models.DecimalField(**MONEY, default=0, db_default=0)
     balance = models.DecimalField(**MONEY, null=True, blank=True, help_text="Stated balance")
     calculated_running_balance = models.DecimalField(**MONEY, null=True, blank=True)
     balance_diff = models.DecimalField(**MONEY, null=True, blank=True, help_text="calculated − stated")
@@ -242,6 +246,7 @@ class StatementSummary(TimeStampedModel):
     credits = models.DecimalField(**MONEY, default=0)
     debits = models.DecimalField(**MONEY, default=0)
     fees = models.DecimalField(**MONEY, default=0)
+    taxes = models.DecimalField(**MONEY, default=0, db_default=0, help_text="MTN MoMo PDFs' Taxes column, apart from the fees")
     opening_balance_stated = models.DecimalField(**MONEY, null=True, blank=True)
     opening_balance_calculated = models.DecimalField(**MONEY, null=True, blank=True)
     closing_balance_stated = models.DecimalField(**MONEY, null=True, blank=True)

@@ -78,25 +78,27 @@ class ProviderRules:
         the signed amount where the format's amounts include the fee; else
         the amount by its direction, less the fee; a row with no direction
         is its signed amount less the fee, or, where the table says so, takes
-        its sign from how the balance moved since the row before."""
+        its sign from how the balance moved since the row before. The fee
+        here is fee + tax (MTN MoMo PDFs' Taxes move the balance too)."""
         amount = txn.amount
         if fmt in self._fee_inside:
             return amount
         direction = txn.direction
+        charges = txn.fee + txn.tax
         if direction == CREDIT:
-            return abs(amount) - txn.fee
+            return abs(amount) - charges
         if direction == DEBIT:
-            return -abs(amount) - txn.fee
+            return -abs(amount) - charges
         if not self._sign_from_balance:
-            return amount - txn.fee
-        if prev_balance is not None and txn.balance - prev_balance + txn.fee < 0:
-            return -abs(amount) - txn.fee
-        return abs(amount) - txn.fee
+            return amount - charges
+        if prev_balance is not None and txn.balance - prev_balance + charges < 0:
+            return -abs(amount) - charges
+        return abs(amount) - charges
 
     def direction(self, txn: RawTxn, effect: Decimal) -> str:
         if txn.direction:
             return txn.direction
-        return CREDIT if effect + txn.fee >= 0 else DEBIT
+        return CREDIT if effect + txn.fee + txn.tax >= 0 else DEBIT
 
     def not_a_transaction(self, txn: RawTxn) -> str:
         """A label (a ``SpecialType``) when the row is in the file but is not

@@ -37,6 +37,7 @@ def transaction_dict(p: ProcessedTxn) -> dict[str, Any]:
         "status": t.status,
         "amount": money(p.amount),
         "fee": money(t.fee),
+        "tax": money(t.tax),
         "balance": money(t.balance),
         "calculated_balance": money(p.calculated_balance),
         "balance_diff": money(p.balance_diff),

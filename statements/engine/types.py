@@ -49,7 +49,9 @@ class RawTxn:
 
     ``amount`` is signed (credits positive, debits negative) once the parser
     knows the direction (an MTN ``ADJUSTMENT`` only learns it from the balance
-    during processing); ``fee`` is always non-negative. ``raw`` keeps the text
+    during processing); ``fee`` and ``tax`` are always non-negative, and the
+    balance moves by the amount less both (MTN MoMo PDFs have a Taxes
+    column; other formats leave ``tax`` at 0). ``raw`` keeps the text
     of every cell exactly as read so an analyst can see what was cleaned.
     """
 
@@ -70,6 +72,7 @@ class RawTxn:
     quality_notes: list[str] = field(default_factory=list)
     raw: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    tax: Decimal = ZERO
 
 
 @dataclass(slots=True)
@@ -133,6 +136,7 @@ class Summary:
     credits: Decimal = ZERO
     debits: Decimal = ZERO
     fees: Decimal = ZERO
+    taxes: Decimal = ZERO
     opening_balance_stated: Decimal | None = None
     closing_balance_stated: Decimal | None = None
     opening_balance_calculated: Decimal | None = None

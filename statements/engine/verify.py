@@ -365,6 +365,7 @@ class Totals:
     credits: Decimal
     debits: Decimal
     fees: Decimal
+    taxes: Decimal
     specials: int
     duplicates: int
     quality: int
@@ -374,11 +375,11 @@ def processed_rows(
     ledger: Ledger, kinds: RowKinds, direction_of: Callable[[RawTxn, Decimal], str], charge_of: Callable[[RawTxn], Decimal] | None
 ) -> tuple[list[ProcessedTxn], Totals]:
     """Each row with its verification figures, and the statement's totals
-    (credits, debits and fees of the rows that move the balance)."""
+    (credits, debits, fees and taxes of the rows that move the balance)."""
     out: list[ProcessedTxn] = []
     append = out.append
     kind_of, moving = kinds.kind_of, kinds.moving
-    credits = debits = fees = ZERO
+    credits = debits = fees = taxes = ZERO
     specials = duplicates = quality = 0
     rows = zip(ledger.rows, ledger.effects, ledger.calculated, ledger.diffs, ledger.skipped, ledger.gaps, strict=True)
     for seq, (t, eff, calc, diff, skip, gap) in enumerate(rows, start=1):
@@ -398,6 +399,7 @@ def processed_rows(
             else:
                 debits -= amount
             fees += t.fee
+            taxes += t.tax
         duplicates += is_dup
         specials += special
         quality += t.has_quality_issue
@@ -405,7 +407,7 @@ def processed_rows(
         # is_duplicate, is_special, special_type, skipped, implicit_charge, gap_days) — 100k rows a statement.
         append(ProcessedTxn(t, seq, amount, direction, eff, calc, diff, is_dup, special, kind if special else "",
                             skip or not moves, charge_of(t) if charge_of is not None else ZERO, gap))
-    return out, Totals(credits, debits, fees, specials, duplicates, quality)
+    return out, Totals(credits, debits, fees, taxes, specials, duplicates, quality)
 
 
 def summarise(parsed: ParsedStatement, ledger: Ledger, totals: Totals, applied: dict[str, bool]) -> Summary:
@@ -422,6 +424,7 @@ def summarise(parsed: ParsedStatement, ledger: Ledger, totals: Totals, applied: 
         credits=totals.credits,
         debits=totals.debits,
         fees=totals.fees,
+        taxes=totals.taxes,
         opening_balance_stated=parsed.summary.get("Opening Balance"),
         closing_balance_stated=closing_stated,
         opening_balance_calculated=ledger.opening,

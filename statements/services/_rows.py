@@ -7,6 +7,7 @@ reprocessed.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -109,6 +110,7 @@ def raw_row(common: dict[str, Any], t: RawTxn) -> dict[str, Any]:
         "direction": t.direction or "",
         "amount": t.amount,
         "fee": t.fee,
+        "tax": t.tax,
         "balance": t.balance,
         "raw_date": _raw_cell(t.raw, _RAW_DATE),
         "raw_amount": _raw_cell(t.raw, _RAW_AMOUNT),
@@ -133,6 +135,7 @@ def processed_row(common: dict[str, Any], p: ProcessedTxn, raw_id: int | None) -
         "direction": p.direction or "",
         "amount": p.amount,
         "fee": p.raw.fee,
+        "tax": p.raw.tax,
         "balance": p.raw.balance,
         "calculated_running_balance": p.calculated_balance,
         "balance_diff": p.balance_diff,
@@ -154,6 +157,7 @@ def summary_fields(s: Summary) -> dict[str, Any]:
         "credits": s.credits,
         "debits": s.debits,
         "fees": s.fees,
+        "taxes": s.taxes,
         "opening_balance_stated": s.opening_balance_stated,
         "opening_balance_calculated": s.opening_balance_calculated,
         "closing_balance_stated": s.closing_balance_stated,
@@ -185,6 +189,7 @@ def _raw_txn(r: RawTransaction) -> RawTxn:
         txn_date=_naive_local(r.txn_date),
         amount=r.amount,
         fee=r.fee,
+        tax=r.tax or Decimal(0),
         balance=r.balance,
         description=r.description,
         txn_type=r.txn_type,
@@ -208,7 +213,7 @@ def parsed_from_rows(statement: Statement, raws: list[RawTransaction], header_re
         )
         if value is not None
     }
-    is_pdf = statement.format in (StatementFormat.UATL_PDF_1, StatementFormat.UATL_PDF_2)
+    is_pdf = statement.format in (StatementFormat.UATL_PDF_1, StatementFormat.UATL_PDF_2, StatementFormat.UMTN_PDF)
     metadata = (
         PdfMetadata(
             title=statement.pdf_title, author=statement.pdf_author, creator=statement.pdf_creator,

@@ -13,9 +13,10 @@ The rows are returned in ledger order (oldest first) whatever the file's
 order. ``Transfer`` goes either way: the direction is taken from how the
 balance moved from the row before (the type's own direction for the other
 types; a row whose movement contradicts its type is noted in the
-statement's warnings and left to the balance check). The fee the engine
-counts is Fees + Taxes (the balance moves by both); each is kept in the
-row's ``raw`` and ``extra``.
+statement's warnings and left to the balance check). The row's ``fee``
+is the Fees column and its ``tax`` the Taxes column; the balance moves by
+amount + fee + tax. The text of each is kept in the row's ``raw`` and
+``extra``.
 """
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def derive_directions(txns: list[RawTxn], opening: Decimal | None, warnings: lis
     prev = opening
     seen: dict[tuple[str, object, Decimal, str], str] = {}
     for t in txns:
-        amount, charges = abs(t.amount), t.fee
+        amount, charges = abs(t.amount), t.fee + t.tax
         key = (t.txn_id, t.txn_date, amount, t.description)
         if key in seen:
             # A repeat of an earlier row (rule 2 marks it) reads as that row did.
@@ -174,7 +175,8 @@ class MtnMomoPdf(StatementParser):
                     txn_id=raw.get("Transaction ID", ""),
                     txn_date=when,
                     amount=amount,
-                    fee=fees + taxes,
+                    fee=fees,
+                    tax=taxes,
                     balance=balance,
                     description=raw.get("Description", ""),
                     txn_type=" ".join(raw.get("Transaction Type", "").split()),
