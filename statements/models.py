@@ -272,6 +272,17 @@ class StatementSummary(TimeStampedModel):
     # {"code", "message", "weight", "page", "row", "field"} (the forensics issue).
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     risk_reasons = models.JSONField(default=list, blank=True)
+    # The counterparty that sent the most money in (payer) and received the
+    # most money out (payee), as ``selectors.top_counterparties`` groups them
+    # (issue 18): one row per statement, so the unified_statements view can
+    # carry them. Written with the processed rows; backfill_counterparties
+    # fills them for statements stored before.
+    top_payer_number = models.CharField(max_length=32, blank=True, default="", db_default="")
+    top_payer_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    top_payer_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    top_payee_number = models.CharField(max_length=32, blank=True, default="", db_default="")
+    top_payee_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    top_payee_amount = models.DecimalField(**MONEY, null=True, blank=True)
 
     class Meta:
         db_table = "summary"
@@ -385,6 +396,15 @@ class UnifiedStatement(models.Model):
     verification_reason = models.TextField(null=True)
     tampering_level = models.CharField(max_length=10, choices=TamperingLevel.choices, null=True)
     tampering_reason = models.TextField(null=True)
+    taxes = models.DecimalField(**MONEY, null=True)
+    risk_score = models.PositiveSmallIntegerField(null=True)
+    # The top counterparties by value (issue 18)
+    top_payer_number = models.CharField(max_length=32, null=True, help_text="Sent the most money in")
+    top_payer_name = models.CharField(max_length=100, null=True)
+    top_payer_amount = models.DecimalField(**MONEY, null=True)
+    top_payee_number = models.CharField(max_length=32, null=True, help_text="Received the most money out")
+    top_payee_name = models.CharField(max_length=100, null=True)
+    top_payee_amount = models.DecimalField(**MONEY, null=True)
     # customer_details (seed 000's column list)
     customer_details_id = models.BigIntegerField(null=True)
     cust_id = models.CharField(max_length=64, null=True)

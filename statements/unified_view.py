@@ -1,7 +1,9 @@
 """The ``unified_statements`` database view (seed 000): its current definition
 and the ``migrate`` hooks that keep it in step with the tables under it.
 
-The view is created by migration ``0002_unified_statements_view``. Around
+The view is created by migration ``0002_unified_statements_view`` and
+redefined by ``0013_unified_view_counterparties`` (taxes, risk score, top
+counterparties). Around
 every ``migrate`` it is dropped first (pre_migrate) and created again from
 the definition below at the end (post_migrate), because:
 
@@ -15,11 +17,13 @@ in a new migration (so a database migrated without the hooks matches).
 """
 from __future__ import annotations
 
+import importlib
+
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 
 VIEW_NAME = "unified_statements"
-MIGRATION = ("statements", "0002_unified_statements_view")
+MIGRATION = ("statements", "0002_unified_statements_view")  # applied: the view exists
 DROP_VIEW_SQL = f"DROP VIEW IF EXISTS {VIEW_NAME}"
 CREATE_VIEW_SQL = """CREATE VIEW unified_statements AS
 SELECT
@@ -80,6 +84,14 @@ SELECT
     NULLIF(s.verification_reason, '') AS verification_reason,
     NULLIF(s.tampering_level, '') AS tampering_level,
     NULLIF(s.tampering_reason, '') AS tampering_reason,
+    s.taxes,
+    s.risk_score,
+    NULLIF(s.top_payer_number, '') AS top_payer_number,
+    NULLIF(s.top_payer_name, '') AS top_payer_name,
+    s.top_payer_amount,
+    NULLIF(s.top_payee_number, '') AS top_payee_number,
+    NULLIF(s.top_payee_name, '') AS top_payee_name,
+    s.top_payee_amount,
     cd.id AS customer_details_id,
     COALESCE(NULLIF(m.cust_id, ''), NULLIF(cd.cust_id, '')) AS cust_id,
     cd.final_entity_id,
@@ -120,6 +132,21 @@ LEFT JOIN customer_details cd ON cd.id = m.customer_details_id
 """
 
 
+# The migrations that (re)defined the view, newest first: after ``migrate``
+# the view is the newest applied one's, so migrating back below 0013 gives
+# back 0002's view (the current one names columns 0013 adds).
+VIEW_MIGRATIONS = (("statements", "0013_unified_view_counterparties"), MIGRATION)
+
+
+def _view_sql(applied: set) -> str | None:
+    for migration in VIEW_MIGRATIONS:
+        if migration in applied:
+            if migration == VIEW_MIGRATIONS[0]:
+                return CREATE_VIEW_SQL
+            return importlib.import_module(f"statements.migrations.{migration[1]}").CREATE_VIEW
+    return None
+
+
 def view_create(*, using: str = "default") -> None:
     """Drop and create the view with the current definition."""
     with connections[using].cursor() as cursor:
@@ -127,9 +154,9 @@ def view_create(*, using: str = "default") -> None:
         cursor.execute(CREATE_VIEW_SQL)
 
 
-def _migration_applied(connection) -> bool:
+def _applied(connection) -> set:
     recorder = MigrationRecorder(connection)
-    return recorder.has_table() and MIGRATION in recorder.applied_migrations()
+    return set(recorder.applied_migrations()) if recorder.has_table() else set()
 
 
 def before_migrate(sender, using="default", **kwargs) -> None:
@@ -149,5 +176,8 @@ def after_migrate(sender, using="default", **kwargs) -> None:
         return
     connection.defer_unified_view = False
     # Migrated back below 0002: the view must stay gone.
-    if _migration_applied(connection):
-        view_create(using=using)
+    sql = _view_sql(_applied(connection))
+    if sql is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(DROP_VIEW_SQL)
+            cursor.execute(sql)

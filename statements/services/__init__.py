@@ -5,7 +5,9 @@
 * ``jobs``: import jobs, the way every file gets in (admin, API, inbox,
   ``import_statements``), their re-queue, and re-verification in bulk;
 * ``inbox``: the scheduled scan of the inbox folder;
-* ``review``: a person's review decision beside the engine's verdict.
+* ``review``: a person's review decision beside the engine's verdict;
+* ``counterparties``: the summary's top payer and payee, and the backfill of
+  counterparties for statements processed before they were kept.
 
 Callers import the service functions from here.
 """
@@ -18,6 +20,7 @@ from statements.services._job_file import (
     statement_file_check,
     statement_import_job_file,
 )
+from statements.services.counterparties import BackfillSummary, counterparties_backfill, summary_top_fields
 from statements.services.inbox import InboxScan, statement_inbox_scan
 from statements.services.jobs import (
     ImportJobError,
@@ -38,6 +41,9 @@ from statements.services.review import REVIEW_PERMISSION, statement_review_recor
 from statements.services.storage import ImportResult, statement_check_file, statement_import_file, statement_reprocess
 
 __all__ = [
+    "BackfillSummary",
+    "counterparties_backfill",
+    "summary_top_fields",
     "DUPLICATE",
     "FAILED",
     "IMPORTED",

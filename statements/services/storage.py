@@ -34,6 +34,7 @@ from statements.models import ProcessedTransaction, RawTransaction, Statement, S
 from statements.risk import prior_reasons
 from statements.selectors import statement_by_sha256
 from statements.services._rows import cut, parsed_from_rows, processed_row, raw_row, row_columns, statement_fields, summary_fields
+from statements.services.counterparties import summary_top_fields
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ def _write_verification(statement: Statement, result: StatementResult, raw_ids: 
     s = result.summary
     StatementSummary.objects.create(
         statement=statement, acc_prvdr_code=statement.acc_prvdr_code, acc_number=statement.acc_number,
-        run_id=statement.run_id, **summary_fields(s),
+        run_id=statement.run_id, **summary_fields(s), **summary_top_fields(statement.pk),
     )
     statement.status = result.status
     statement.num_rows = s.txn_count

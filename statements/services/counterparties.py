@@ -1,0 +1,115 @@
+"""Counterparties of stored statements (issue 18).
+
+    summary_top_fields(statement_id) -> dict                 (the summary's top payer / payee columns)
+    counterparties_backfill(*, batch_size=2000, progress=None) -> BackfillSummary
+
+New statements get their rows' counterparties and their summary's top
+payer and payee when they are stored (``storage``). Statements processed
+before those columns existed are filled by ``counterparties_backfill``
+(``manage.py backfill_counterparties``): the same extraction
+(``statements.engine.counterparty``, from the raw row's From/To and the
+description, the holder's own number never the counterparty), in batches,
+and idempotent — a second run writes nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+
+from core import bulk
+from statements.engine.counterparty import counterparty
+from statements.engine.types import RawTxn
+from statements.models import ProcessedTransaction, StatementSummary
+from statements.selectors import top_counterparties
+
+TOP_FIELDS = ("top_payer_number", "top_payer_name", "top_payer_amount", "top_payee_number", "top_payee_name", "top_payee_amount")
+_EPOCH = datetime(2000, 1, 1)
+_ZERO = Decimal(0)
+
+
+def summary_top_fields(statement_id: int) -> dict:
+    """The counterparty that sent the most money in and the one that
+    received the most money out, as the statement page lists them first."""
+    top = top_counterparties(statement_id, limit=1)
+    fields: dict = {}
+    for side, prefix in (("in", "top_payer"), ("out", "top_payee")):
+        first = top[side][0] if top[side] else None
+        fields[f"{prefix}_number"] = first["number"] if first else ""
+        fields[f"{prefix}_name"] = first["name"] if first else ""
+        fields[f"{prefix}_amount"] = first["total"] if first else None
+    return fields
+
+
+@dataclass
+class BackfillSummary:
+    rows_scanned: int = 0  # processed rows that had neither number nor name
+    rows_filled: int = 0  # of those, rows that now have one
+    statements_updated: int = 0  # summaries whose top payer / payee changed
+
+
+def _party(description: str, from_acc: str | None, to_acc: str | None, holder: str) -> tuple[str, str]:
+    row = RawTxn(row_no=0, txn_id="", txn_date=_EPOCH, amount=_ZERO, fee=_ZERO, balance=_ZERO, description=description or "",
+                 from_acc=from_acc or "", to_acc=to_acc or "")
+    return counterparty(row, holder or None)
+
+
+def _summaries_update(statement_ids: set[int]) -> int:
+    """Recompute the top payer / payee of these statements; how many changed."""
+    changed = 0
+    stored = {s.statement_id: s for s in StatementSummary.objects.filter(statement_id__in=statement_ids).only("id", "statement_id", *TOP_FIELDS)}
+    for statement_id, summary in stored.items():
+        fields = summary_top_fields(statement_id)
+        if any(getattr(summary, name) != value for name, value in fields.items()):
+            StatementSummary.objects.filter(pk=summary.pk).update(**fields)
+            changed += 1
+    return changed
+
+
+def counterparties_backfill(*, batch_size: int = 2000, progress: Callable[[str, int], None] | None = None) -> BackfillSummary:
+    """Give every processed row with neither counterparty number nor name
+    the ones its raw row and description show, then every summary without a
+    top payer or payee its top counterparties. Rows are read in keyset
+    batches of ``batch_size`` (one transaction each); ``progress(phase, n)``
+    is called after each batch ("rows" then "statements"). Idempotent: rows
+    that show no counterparty stay empty and a second run writes nothing."""
+    batch_size = max(int(batch_size), 1)
+    summary = BackfillSummary()
+    touched: set[int] = set()
+    last = 0
+    empty = Q(counterparty_number="", counterparty_name="")
+    while True:
+        batch = list(
+            ProcessedTransaction.objects.filter(empty, pk__gt=last).order_by("pk")
+            .values_list("pk", "statement_id", "acc_number", "description", "raw__from_acc", "raw__to_acc")[:batch_size]
+        )
+        if not batch:
+            break
+        last = batch[-1][0]
+        updates = []
+        for pk, statement_id, holder, description, from_acc, to_acc in batch:
+            number, name = _party(description, from_acc, to_acc, holder)
+            if number or name:
+                updates.append({"id": pk, "counterparty_number": number, "counterparty_name": name})
+                touched.add(statement_id)
+        with transaction.atomic():
+            bulk.update(ProcessedTransaction, updates, ["counterparty_number", "counterparty_name"])
+        summary.rows_scanned += len(batch)
+        summary.rows_filled += len(updates)
+        if progress:
+            progress("rows", len(batch))
+    # The summaries: those whose rows were just filled, and those with no
+    # top counterparty yet (stored before the columns existed).
+    no_top = StatementSummary.objects.filter(top_payer_number="", top_payer_name="", top_payee_number="", top_payee_name="")
+    pending = sorted(touched | set(no_top.values_list("statement_id", flat=True)))
+    for start in range(0, len(pending), batch_size):
+        chunk = set(pending[start : start + batch_size])
+        with transaction.atomic():
+            summary.statements_updated += _summaries_update(chunk)
+        if progress:
+            progress("statements", len(chunk))
+    return summary
