@@ -33,7 +33,7 @@ from statements.engine.forensics import codes
 from statements.enrichment import statement_enrich
 from statements.filters import StatementFilterSet
 from statements.models import ProcessedTransaction, Statement
-from statements.services import statement_import_file, statement_review_record
+from statements.services import statement_import_file, statement_request_hints, statement_review_record
 
 PAGE_SIZE = 50
 TXN_PAGE_SIZE = 100
@@ -271,9 +271,13 @@ class StatementImportView(_StatementsPage):
         if upload.size > settings.MAX_UPLOAD_SIZE:
             form.add_error("file", f"Larger than {settings.MAX_UPLOAD_SIZE:,} bytes.")
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        run_id = form.cleaned_data["run_id"].strip()
+        # What the statement request knows, as an import job reads it: its provider code (UMTN2 is read by
+        # the family PROVIDER_FAMILIES maps it to and stored as itself) and the account an MTN export lacks.
+        request_provider, acc_number = statement_request_hints(run_id)
         outcome = statement_import_file(
-            path=upload.read(), file_name=upload.name, provider=form.cleaned_data["provider"] or None,
-            run_id=form.cleaned_data["run_id"], password=form.cleaned_data["password"] or None,
+            path=upload.read(), file_name=upload.name, provider=form.cleaned_data["provider"] or request_provider or None,
+            run_id=run_id, acc_number=acc_number or None, password=form.cleaned_data["password"] or None,
         )
         statement = outcome.statement
         if not outcome.duplicate and outcome.error is None:

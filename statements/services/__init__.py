@@ -19,6 +19,7 @@ from statements.services._job_file import (
     FileOutcome,
     statement_file_check,
     statement_import_job_file,
+    statement_request_hints,
 )
 from statements.services.counterparties import BackfillSummary, counterparties_backfill, summary_top_fields
 from statements.services.inbox import InboxScan, statement_inbox_scan
@@ -69,6 +70,7 @@ __all__ = [
     "statement_upload_over_limit",
     "statement_inbox_scan",
     "statement_reprocess",
+    "statement_request_hints",
     "statement_review_record",
     "statements_reverify",
     "statements_reverify_enqueue",

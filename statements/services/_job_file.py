@@ -72,9 +72,11 @@ def _run_id_for(file_name: str, hint: str) -> str:
         return ""
 
 
-def _request_hints(run_id: str) -> tuple[str, str]:
+def statement_request_hints(run_id: str) -> tuple[str, str]:
     """(provider, acc_number) the statement request knows: an MTN export does
-    not carry its account number (STATEMENT_FORMATS.md)."""
+    not carry its account number (STATEMENT_FORMATS.md), and a request's
+    provider code may be one PROVIDER_FAMILIES maps (UMTN2). Every door that
+    takes a run_id reads the file with these (import jobs, ``/statements/import/``)."""
     if not run_id:
         return "", ""
     row = CustomerDetails.objects.filter(run_id=run_id).values("acc_prvdr_code", "acc_number").first()
@@ -118,7 +120,7 @@ def statement_import_job_file(*, job_id: int, index: int, provider: str = "", ru
         return outcome
     try:
         run_id = _run_id_for(entry["file_name"], run_id or job.run_id_hint)
-        request_provider, acc_number = _request_hints(run_id)
+        request_provider, acc_number = statement_request_hints(run_id)
         _engine_store(
             outcome, path=path, file_name=entry["file_name"], job=job,
             provider=provider or job.provider_hint or request_provider, run_id=run_id, acc_number=acc_number,
@@ -183,7 +185,7 @@ def statement_file_check(*, path: Path, provider: str = "", run_id: str = "") ->
     if existing:
         return {**result, "outcome": DUPLICATE, "error": f"same file (SHA-256) as statement #{existing}"}
     run_id = _run_id_for(path.name, run_id)
-    request_provider, acc_number = _request_hints(run_id)
+    request_provider, acc_number = statement_request_hints(run_id)
     try:
         # The engine's parse + verify, with no database (what ``parse_statement`` runs).
         checked = statement_check_file(path=path, provider=(provider or request_provider) or None, acc_number=acc_number or None)
