@@ -19,7 +19,9 @@ class PortfolioSnapshot(models.Model):
     chunk, and debts are never deleted (``debts.services.debt_check_deletable``).
     ``prev_bucket`` is the debt's bucket on the previous month's last
     snapshot ("" when it had none): the roll-rate transition, stored so the
-    report needs no self-join of millions of rows.
+    report needs no self-join of millions of rows. On MariaDB the table is
+    LIST-partitioned by ``snapshot_date``, a partition per date (migration
+    0004), so a date is replaced by swapping one partition.
     """
 
     pk = models.CompositePrimaryKey("snapshot_date", "debt")
@@ -86,7 +88,47 @@ class PortfolioSummary(models.Model):
     class Meta:
         db_table = "portfolio_summaries"
         ordering = ["snapshot_date", "id"]
+        verbose_name_plural = "portfolio summaries"
         indexes = [models.Index(fields=["snapshot_date", "branch", "employee_id"], name="summary_date_branch_emp")]
 
     def __str__(self):
         return f"{self.snapshot_date} {self.branch} {self.bucket}: {self.debt_count}"
+
+
+class PortfolioSnapshotRow(models.Model):
+    """The admin's read-only window on ``portfolio_snapshots`` (the same
+    table as ``PortfolioSnapshot``, not managed by migrations).
+
+    Django 5.2's admin refuses a model with a composite primary key, so this
+    one names the debt as its key. That key is NOT unique across dates: use
+    this model only for the admin's list, never to fetch one row."""
+
+    snapshot_date = models.DateField()
+    debt_id = models.IntegerField(primary_key=True, verbose_name="debt")
+    branch = models.CharField(max_length=200, blank=True)
+    employee_id = models.CharField(max_length=50, blank=True)
+    employee_name = models.CharField(max_length=200, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=16)
+    days_past_due = models.PositiveIntegerField(default=0)
+    bucket = models.CharField(max_length=12, choices=Bucket.choices)
+    prev_bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
+    balance = models.DecimalField(**MONEY)
+    due_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    principal = models.DecimalField(**MONEY)
+    issue_date = models.DateField(null=True, blank=True)
+    disbursement_month = models.DateField(null=True, blank=True)
+    months_on_book = models.SmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "portfolio_snapshots"
+        ordering = ["-snapshot_date", "debt_id"]
+        default_permissions = ()
+        verbose_name = "portfolio snapshot row"
+
+    def __str__(self):
+        return f"Debt {self.debt_id} on {self.snapshot_date}: {self.bucket} {self.balance}"

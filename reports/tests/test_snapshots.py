@@ -1,13 +1,16 @@
 """Taking a snapshot: what a row holds, re-running a date, the command and the beat task."""
 from __future__ import annotations
 
-from datetime import date
+import threading
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from debts.choices import DebtStatus
 from debts.models import Debt
@@ -119,3 +122,182 @@ def test_the_beat_task_snapshots_today(debts):
 def test_an_empty_book_writes_nothing(db):
     result = services.portfolio_snapshot_take(as_of=date(2026, 1, 31))
     assert (result.rows_written, result.rows_deleted) == (0, 0)
+
+
+# --- A past date, from the debts' history ------------------------------------
+
+D = date(2026, 5, 31)
+
+
+def _history_at(debt, when: datetime) -> None:
+    """Date the debt's history rows so far at ``when`` (as if it was recorded then)."""
+    Debt.history.filter(id=debt.pk).update(history_date=when)
+
+
+@pytest.fixture
+def history_book(db):
+    """Three debts with a history before D, changed after it; one with no history by D."""
+    before = timezone.make_aware(datetime(2026, 5, 20, 9, 0))
+    changed = DebtFactory(branch="Gulu", employee_id="E7", issue_date=date(2026, 1, 5), original_amount=Decimal("5000.00"),
+                          current_balance=Decimal("4000.00"), due_amount=Decimal("500.00"), due_date=date(2026, 5, 21),
+                          status=DebtStatus.ACTIVE, days_past_due=0)
+    _history_at(changed, before)
+    # After D: paid down, moved branch, then defaulted by the nightly run (no history for days past due).
+    changed.current_balance, changed.branch, changed.status = Decimal("1000.00"), "Kampala", DebtStatus.DEFAULTED
+    changed.save()
+    Debt.objects.filter(pk=changed.pk).update(days_past_due=120)
+
+    # Late on D itself (23:30 Kampala time) still counts for D; 00:30 the next day does not.
+    paid_off = DebtFactory(issue_date=date(2026, 2, 1), current_balance=Decimal("300.00"), status=DebtStatus.ACTIVE)
+    _history_at(paid_off, timezone.make_aware(datetime(2026, 5, 31, 23, 30)))
+    paid_off.current_balance, paid_off.status = Decimal("0.00"), DebtStatus.PAID_OFF
+    paid_off.save()
+    Debt.history.filter(id=paid_off.pk, history_type="~").update(history_date=timezone.make_aware(datetime(2026, 6, 1, 0, 30)))
+
+    deleted = DebtFactory(issue_date=date(2026, 1, 1))
+    _history_at(deleted, before)
+    gone = Debt.history.filter(id=deleted.pk).first()
+    gone.pk, gone.history_type, gone.history_date = None, "-", timezone.make_aware(datetime(2026, 5, 25))
+    gone.save()
+
+    imported_later = DebtFactory(issue_date=date(2026, 3, 1), current_balance=Decimal("777.00"), days_past_due=40)
+    Debt.history.filter(id=imported_later.pk).update(history_date=timezone.make_aware(datetime(2026, 7, 1)))
+    return {"changed": changed, "paid_off": paid_off, "deleted": deleted, "imported_later": imported_later}
+
+
+def test_a_past_date_is_rebuilt_from_history(history_book):
+    result = services.portfolio_snapshot_take(as_of=D)
+    assert result.from_history
+    assert (result.history_rows, result.fallback_rows, result.rows_written) == (2, 1, 3)
+    rows = {row.debt_id: row for row in PortfolioSnapshot.objects.filter(snapshot_date=D)}
+    # The debt deleted (in history) before D is not in D's book.
+    assert history_book["deleted"].pk not in rows
+    changed = rows[history_book["changed"].pk]
+    # D's values, not today's: balance 4,000 in Gulu, active, 10 days past its
+    # 21 May due date counted to 31 May (today it is 120 days and defaulted).
+    assert (changed.balance, changed.branch, changed.status) == (Decimal("4000.00"), "Gulu", "ACTIVE")
+    assert (changed.days_past_due, changed.bucket) == (10, "d1_30")
+    paid_off = rows[history_book["paid_off"].pk]
+    assert (paid_off.balance, paid_off.status, paid_off.bucket) == (Decimal("300.00"), "ACTIVE", "current")
+    # No history by D: recorded as it stands now, and counted.
+    later = rows[history_book["imported_later"].pk]
+    assert (later.balance, later.days_past_due, later.bucket) == (Decimal("777.00"), 40, "d31_60")
+    sums = PortfolioSummary.objects.filter(snapshot_date=D)
+    assert sum(s.debt_count for s in sums) == 3
+    assert sum(s.balance for s in sums) == Decimal("4000.00") + Decimal("300.00") + Decimal("777.00")
+
+
+def test_today_is_the_debts_as_they_stand(history_book):
+    result = services.portfolio_snapshot_take()
+    assert not result.from_history
+    row = PortfolioSnapshot.objects.get(snapshot_date=result.as_of, debt=history_book["changed"])
+    assert (row.balance, row.status, row.days_past_due, row.bucket) == (Decimal("1000.00"), "DEFAULTED", 120, "d90_plus")
+    # Every debt in the table today (the faked deletion is only in history).
+    assert (result.rows_written, result.history_rows, result.fallback_rows) == (4, 0, 4)
+
+
+def test_the_command_says_which_debts_had_no_history(history_book):
+    out = StringIO()
+    call_command("snapshot_portfolio", "--as-of", D.isoformat(), "--no-progress", stdout=out)
+    text = out.getvalue()
+    assert "Snapshot of 2026-05-31: 3 debts written" in text
+    assert "2 rebuilt from history as of the end of 2026-05-31" in text
+    assert "1 debt with no history by then, recorded as it stands now" in text
+
+
+# --- Replacing a date on MariaDB: a partition swapped in ----------------------
+
+mariadb_only = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.mysql",
+                                  reason="partitions are MariaDB's")
+
+
+def _partition_rows(name: str) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM portfolio_snapshots PARTITION ({name})")
+        return cursor.fetchone()[0]
+
+
+def _has_partition(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE()"
+                       " AND TABLE_NAME = 'portfolio_snapshots' AND PARTITION_NAME = %s", [name])
+        return cursor.fetchone()[0] > 0
+
+
+def _tables_like(pattern: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TABLES LIKE %s", [pattern])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def committed_debts(transactional_db):
+    return [DebtFactory(issue_date=date(2026, 1, 10), current_balance=Decimal("100.00"), days_past_due=0) for _ in range(3)]
+
+
+@mariadb_only
+def test_a_rerun_swaps_the_dates_partition_and_readers_never_see_half_of_it(committed_debts):
+    first = services.portfolio_snapshot_take(as_of=date(2026, 3, 31))
+    assert (first.method, first.rows_written, first.rows_deleted) == ("exchange", 3, 0)
+    assert _partition_rows("p20260331") == 3
+
+    Debt.objects.filter(pk=committed_debts[0].pk).update(current_balance=Decimal("40.00"), days_past_due=45)
+    seen = []
+
+    def read_from_another_connection(n):
+        # What a report sees while the new rows are being written.
+        def read():
+            try:
+                rows = PortfolioSnapshot.objects.filter(snapshot_date=date(2026, 3, 31))
+                seen.append((rows.count(), str(rows.get(debt=committed_debts[0]).balance),
+                             sum(s.debt_count for s in PortfolioSummary.objects.filter(snapshot_date=date(2026, 3, 31)))))
+            finally:
+                connections.close_all()
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+
+    again = services.portfolio_snapshot_take(as_of=date(2026, 3, 31), batch_size=1, progress=read_from_another_connection)
+    assert (again.method, again.rows_written, again.rows_deleted, again.summary_rows) == ("exchange", 3, 3, 2)
+    assert seen and all(s == (3, "100.00", 3) for s in seen)
+    row = PortfolioSnapshot.objects.get(snapshot_date=date(2026, 3, 31), debt=committed_debts[0])
+    assert (row.balance, row.bucket) == (Decimal("40.00"), "d31_60")
+    sums = {s.bucket: (s.debt_count, s.balance) for s in PortfolioSummary.objects.filter(snapshot_date=date(2026, 3, 31))}
+    assert sums == {"current": (2, Decimal("200.00")), "d31_60": (1, Decimal("40.00"))}
+    assert _tables_like("portfolio_snapshots_stage%") == []
+
+
+@mariadb_only
+def test_a_failed_swap_run_leaves_the_date_and_drops_its_staging(committed_debts):
+    services.portfolio_snapshot_take(as_of=date(2026, 3, 31))
+    Debt.objects.update(current_balance=Decimal("1.00"))
+
+    def boom(n):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        services.portfolio_snapshot_take(as_of=date(2026, 3, 31), progress=boom)
+    assert [str(b) for b in PortfolioSnapshot.objects.filter(snapshot_date=date(2026, 3, 31)).values_list("balance", flat=True)] == ["100.00"] * 3
+    assert sum(s.balance for s in PortfolioSummary.objects.filter(snapshot_date=date(2026, 3, 31))) == Decimal("300.00")
+    assert _tables_like("portfolio_snapshots_stage%") == []
+    # The run's lock was released: the next run goes through.
+    assert services.portfolio_snapshot_take(as_of=date(2026, 3, 31)).rows_deleted == 3
+
+
+@mariadb_only
+def test_rows_written_inside_a_transaction_move_to_their_own_partition(committed_debts):
+    # A date with no partition yet (partitions outlive a test's rows).
+    day = date(2026, 4, 30)
+    while _has_partition(services.snapshots.partition_name(day)):
+        day -= timedelta(days=1)
+    # Inside a caller's transaction the date is replaced in place (DDL would
+    # commit the caller's work): its rows land in the DEFAULT partition.
+    with transaction.atomic():
+        assert services.portfolio_snapshot_take(as_of=day).method == "in_place"
+    assert _partition_rows("p_default") == 3
+    # The next run outside a transaction splits the date off (moving its rows)
+    # and swaps: the date has 3 rows, not 6, and the default is empty again.
+    again = services.portfolio_snapshot_take(as_of=day)
+    assert (again.method, again.rows_deleted, again.rows_written) == ("exchange", 3, 3)
+    assert PortfolioSnapshot.objects.filter(snapshot_date=day).count() == 3
+    assert (_partition_rows(services.snapshots.partition_name(day)), _partition_rows("p_default")) == (3, 0)

@@ -21,11 +21,14 @@ def _date(value: str, option: str) -> date:
 class Command(BaseCommand):
     help = (
         "Write the portfolio snapshot of a date (default today): one row per debt with its balance, "
-        "days-past-due bucket, status and assignee. Re-running a date replaces that date."
+        "days-past-due bucket, status and assignee. Re-running a date replaces that date. A past date "
+        "is rebuilt from the debts' history as of the end of that day; a debt with no history by then "
+        "is recorded as it stands now (the command says how many)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", help="The snapshot date (YYYY-MM-DD); default: today in TIME_ZONE.")
+        parser.add_argument("--as-of", help="The snapshot date (YYYY-MM-DD); default: today in TIME_ZONE. "
+                            "A past date is rebuilt from the debts' history.")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                             help=f"Debt ids per INSERT … SELECT (default {DEFAULT_BATCH_SIZE}).")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
@@ -55,3 +58,11 @@ class Command(BaseCommand):
             + (f", month-over-month from {result.previous_month_end}" if result.previous_month_end else ", no earlier month to roll from")
             + f", in {result.seconds:.1f}s."
         ))
+        if result.from_history:
+            self.stdout.write(f"{result.history_rows} rebuilt from history as of the end of {result.as_of}.")
+            if result.fallback_rows:
+                n = result.fallback_rows
+                self.stdout.write(self.style.WARNING(
+                    f"{n} debt{'s' if n != 1 else ''} with no history by then, recorded as it stands now "
+                    "(the debts table keeps no past states)."
+                ))

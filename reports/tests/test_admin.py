@@ -1,0 +1,79 @@
+"""The snapshot rows and summaries in the admin: read-only, for whoever may
+see the reports (ops admins, risk analysts), nobody else."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from debts.tests.factories import DebtFactory
+from reports import services
+from reports.models import PortfolioSummary
+
+ROWS = "admin:reports_portfoliosnapshotrow_changelist"
+SUMS = "admin:reports_portfoliosummary_changelist"
+
+
+@pytest.fixture
+def book(db):
+    debts = [
+        DebtFactory(branch="Kampala", issue_date=date(2026, 1, 5), current_balance=Decimal("1250.00"), days_past_due=0),
+        DebtFactory(branch="Gulu", issue_date=date(2026, 1, 5), current_balance=Decimal("800.00"), days_past_due=45),
+    ]
+    services.portfolio_snapshot_take(as_of=date(2026, 2, 28))
+    services.portfolio_snapshot_take(as_of=date(2026, 3, 31))
+    return debts
+
+
+def _staff(user):
+    # Staff for every role here: what is tested is the permission, not the flag.
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.mark.parametrize("role, status", [("ops_admin", 200), ("analyst", 200), ("agent", 403), ("reader", 403), ("outsider", 403)])
+def test_each_role_sees_the_lists_or_not(request, client, book, role, status):
+    client.force_login(_staff(request.getfixturevalue(role)))
+    for name in (ROWS, SUMS):
+        assert client.get(reverse(name)).status_code == status
+    index = client.get(reverse("admin:index")).content.decode()
+    assert ("Portfolio summaries" in index) is (status == 200)
+    assert ("Portfolio snapshot rows" in index) is (status == 200)
+
+
+@pytest.mark.parametrize("role", ["ops_admin", "analyst"])
+def test_nobody_adds_changes_or_deletes_a_row(request, client, book, role):
+    client.force_login(_staff(request.getfixturevalue(role)))
+    summary = PortfolioSummary.objects.first()
+    assert client.get(reverse("admin:reports_portfoliosummary_add")).status_code == 403
+    assert client.get(reverse("admin:reports_portfoliosnapshotrow_add")).status_code == 403
+    assert client.post(reverse("admin:reports_portfoliosummary_delete", args=[summary.pk]), {"post": "yes"}).status_code == 403
+    page = client.get(reverse("admin:reports_portfoliosummary_change", args=[summary.pk]))
+    assert page.status_code == 200 and b"Save" not in page.content  # a view page, nothing to save
+    assert client.post(reverse("admin:reports_portfoliosummary_change", args=[summary.pk]), {"debt_count": 99}).status_code == 403
+    summary.refresh_from_db()
+    assert summary.debt_count == 1
+    # The rows have no page each (their key is date and debt together).
+    page = client.get(reverse("admin:reports_portfoliosnapshotrow_change", args=[book[0].pk]), follow=True)
+    assert page.redirect_chain and b"doesn" in page.content
+
+
+def test_the_lists_filter_by_date_branch_and_bucket(client, ops_admin, book):
+    client.force_login(ops_admin)
+    page = client.get(reverse(ROWS), {"snapshot_date": "2026-03-31", "branch": "Gulu"})
+    rows = list(page.context["cl"].result_list)
+    assert [(r.snapshot_date, r.debt_id, r.bucket) for r in rows] == [(date(2026, 3, 31), book[1].pk, "d31_60")]
+    assert "UGX 800" in page.content.decode()
+    page = client.get(reverse(ROWS), {"bucket__exact": "current"})
+    assert sorted((r.snapshot_date, r.debt_id) for r in page.context["cl"].result_list) == [
+        (date(2026, 2, 28), book[0].pk), (date(2026, 3, 31), book[0].pk)]
+    page = client.get(reverse(SUMS), {"snapshot_date": "2026-02-28"})
+    sums = list(page.context["cl"].result_list)
+    assert sorted((s.branch, s.bucket, s.debt_count, s.balance) for s in sums) == [
+        ("Gulu", "d31_60", 1, Decimal("800.00")), ("Kampala", "current", 1, Decimal("1250.00"))]
+    # The date filter offers the snapshot dates, newest first.
+    choices = [c["display"] for c in page.context["cl"].filter_specs[0].choices(page.context["cl"])]
+    assert choices == ["All", "2026-03-31", "2026-02-28"]
