@@ -1,6 +1,7 @@
 """Counterparties of stored statements (issue 18).
 
-    summary_top_fields(statement_id) -> dict                 (the summary's top payer / payee columns)
+    summaries_top_fields(statement_ids) -> {id: dict}        (the summaries' top payer / payee columns)
+    summary_top_fields(statement_id) -> dict
     counterparties_backfill(*, batch_size=2000, progress=None) -> BackfillSummary
 
 New statements get their rows' counterparties and their summary's top
@@ -13,36 +14,64 @@ and idempotent — a second run writes nothing.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from core import bulk
 from statements.engine.counterparty import counterparty
 from statements.engine.types import RawTxn
 from statements.models import ProcessedTransaction, StatementSummary
-from statements.selectors import top_counterparties
+from statements.selectors import NOT_MOVING_KINDS
 
 TOP_FIELDS = ("top_payer_number", "top_payer_name", "top_payer_amount", "top_payee_number", "top_payee_name", "top_payee_amount")
 _EPOCH = datetime(2000, 1, 1)
 _ZERO = Decimal(0)
 
 
+def summaries_top_fields(statement_ids: Iterable[int]) -> dict[int, dict]:
+    """For each statement, the counterparty that sent the most money in
+    (top payer) and the one that received the most money out (top payee),
+    chosen as ``selectors.top_counterparties`` lists them first (duplicates
+    and rows that do not move the balance left out; ties by name). One
+    grouped query for all of them."""
+    ids = list(statement_ids)
+    best: dict[int, dict[str, tuple]] = {pk: {} for pk in ids}
+    grouped = (
+        ProcessedTransaction.objects.filter(statement_id__in=ids, is_duplicate=False)
+        .exclude(counterparty_number="", counterparty_name="")
+        .exclude(special_type__in=NOT_MOVING_KINDS)
+        .values_list("statement_id", "counterparty_number", "counterparty_name")
+        .annotate(money_in=Sum("amount", filter=Q(amount__gt=0)), money_out=Sum("amount", filter=Q(amount__lt=0)))
+        .order_by()
+    )
+    for statement_id, number, name, money_in, money_out in grouped:
+        sides = best[statement_id]
+        for side, total in (("in", money_in), ("out", -money_out if money_out is not None else None)):
+            if total is None:
+                continue
+            key = (-total, name)
+            if side not in sides or key < sides[side][0]:
+                sides[side] = (key, number, name, total)
+    out = {}
+    for statement_id, sides in best.items():
+        fields: dict = {}
+        for side, prefix in (("in", "top_payer"), ("out", "top_payee")):
+            found = sides.get(side)
+            fields[f"{prefix}_number"] = found[1] if found else ""
+            fields[f"{prefix}_name"] = found[2] if found else ""
+            fields[f"{prefix}_amount"] = found[3] if found else None
+        out[statement_id] = fields
+    return out
+
+
 def summary_top_fields(statement_id: int) -> dict:
-    """The counterparty that sent the most money in and the one that
-    received the most money out, as the statement page lists them first."""
-    top = top_counterparties(statement_id, limit=1)
-    fields: dict = {}
-    for side, prefix in (("in", "top_payer"), ("out", "top_payee")):
-        first = top[side][0] if top[side] else None
-        fields[f"{prefix}_number"] = first["number"] if first else ""
-        fields[f"{prefix}_name"] = first["name"] if first else ""
-        fields[f"{prefix}_amount"] = first["total"] if first else None
-    return fields
+    """``summaries_top_fields`` of one statement (the storage service, as it writes the summary)."""
+    return summaries_top_fields([statement_id])[statement_id]
 
 
 @dataclass
@@ -59,15 +88,16 @@ def _party(description: str, from_acc: str | None, to_acc: str | None, holder: s
 
 
 def _summaries_update(statement_ids: set[int]) -> int:
-    """Recompute the top payer / payee of these statements; how many changed."""
-    changed = 0
-    stored = {s.statement_id: s for s in StatementSummary.objects.filter(statement_id__in=statement_ids).only("id", "statement_id", *TOP_FIELDS)}
-    for statement_id, summary in stored.items():
-        fields = summary_top_fields(statement_id)
-        if any(getattr(summary, name) != value for name, value in fields.items()):
-            StatementSummary.objects.filter(pk=summary.pk).update(**fields)
-            changed += 1
-    return changed
+    """Recompute the top payer / payee of these statements (one grouped
+    query, one UPDATE per batch of changed summaries); how many changed."""
+    tops = summaries_top_fields(statement_ids)
+    changed = []
+    for row in StatementSummary.objects.filter(statement_id__in=statement_ids).values("id", "statement_id", *TOP_FIELDS):
+        fields = tops[row["statement_id"]]
+        if any(row[name] != value for name, value in fields.items()):
+            changed.append({"id": row["id"], **fields})
+    bulk.update(StatementSummary, changed, list(TOP_FIELDS))
+    return len(changed)
 
 
 def counterparties_backfill(*, batch_size: int = 2000, progress: Callable[[str, int], None] | None = None) -> BackfillSummary:

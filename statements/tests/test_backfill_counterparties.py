@@ -23,7 +23,7 @@ from fixtures.statements import generate as gen
 from statements import services
 from statements.models import ProcessedTransaction, StatementSummary, UnifiedStatement
 from statements.selectors import top_counterparties
-from statements.services.counterparties import TOP_FIELDS
+from statements.services.counterparties import TOP_FIELDS, summaries_top_fields
 from statements.tests.ops_factories import make_statement
 from statements.unified_view import CREATE_VIEW_SQL
 
@@ -133,3 +133,21 @@ def test_sqlite_migrates_the_view_forward_and_back(tmp_path):
     assert "cust_id" in back and "top_payer_number" not in back and "taxes" not in back
     manage("migrate", "--noinput", "-v0")
     assert "top_payer_number" in manage("shell", "-c", SQLITE_COLUMNS).split(",")
+
+
+@pytest.mark.django_db
+def test_top_fields_of_many_statements_in_one_query_match_what_the_page_lists_first(django_assert_max_num_queries):
+    stored = _momo_statement()
+    hand = make_statement(txns=4)
+    rows = list(ProcessedTransaction.objects.filter(statement=hand).order_by("sequence"))
+    for row, (amount, number, name) in zip(rows, [(500, "0701", "B"), (500, "0702", "A"), (-300, "", "SHOP"), (200, "0701", "B")], strict=True):
+        row.amount, row.counterparty_number, row.counterparty_name = Decimal(amount), number, name
+    ProcessedTransaction.objects.bulk_update(rows, ["amount", "counterparty_number", "counterparty_name"])
+    with django_assert_max_num_queries(1):
+        tops = summaries_top_fields([stored.pk, hand.pk])
+    assert tops[hand.pk] == {"top_payer_number": "0701", "top_payer_name": "B", "top_payer_amount": Decimal(700),
+                             "top_payee_number": "", "top_payee_name": "SHOP", "top_payee_amount": Decimal(300)}
+    for pk in (stored.pk, hand.pk):
+        first = top_counterparties(pk, limit=1)
+        assert (tops[pk]["top_payer_number"], tops[pk]["top_payer_amount"]) == (first["in"][0]["number"], first["in"][0]["total"])
+        assert (tops[pk]["top_payee_name"], tops[pk]["top_payee_amount"]) == (first["out"][0]["name"], first["out"][0]["total"])
