@@ -101,6 +101,9 @@ class Debt(TimeStampedModel):
             # the index alone (bench/work_queue.py).
             models.Index(fields=["assigned_to", "status", "next_action_date"], name="debt_assigned_status_next"),
             models.Index(fields=["employee_id", "status"], name="debt_employee_status"),
+            # The agents report's open accounts and balance per assignee, from
+            # this index alone (reports.selectors.agents).
+            models.Index(fields=["status", "assigned_to", "current_balance"], name="debt_status_assignee_balance"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(original_amount__gte=0), name="debt_original_amount_not_negative"),
@@ -154,7 +157,16 @@ class Payment(TimeStampedModel):
         db_table = "payments"
         ordering = ["-payment_date", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
-        indexes = [models.Index(fields=["debt", "status"], name="payment_debt_status")]
+        indexes = [
+            models.Index(fields=["debt", "status"], name="payment_debt_status"),
+            # The reports read a date range of completed payments from this
+            # index alone (reports.collected), in date order, not row by row.
+            models.Index(fields=["status", "payment_date", "debt", "amount"], name="payment_status_date_cover"),
+            # Which days' payments changed since the collections summary was
+            # built (reports.collected.changed_days): every payments service
+            # saves updated_at.
+            models.Index(fields=["updated_at", "payment_date"], name="payment_updated_date"),
+        ]
         # Refunding gives money back and voiding cancels a payment: each a
         # separate right from recording payments. Payments are never deleted.
         permissions = [
@@ -215,7 +227,12 @@ class CommunicationLog(models.Model):
     class Meta:
         db_table = "communication_logs"
         ordering = ["-timestamp", "-id"]
-        indexes = [models.Index(fields=["customer", "timestamp"], name="log_customer_timestamp")]
+        indexes = [
+            models.Index(fields=["customer", "timestamp"], name="log_customer_timestamp"),
+            # The agents report counts a range's contacts per agent from this
+            # index alone (reports.selectors.agents).
+            models.Index(fields=["timestamp", "agent_user", "outcome"], name="log_time_agent_outcome"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["call_session"], name="one_log_per_call_session"),
         ]
@@ -249,7 +266,12 @@ class PromiseToPay(TimeStampedModel):
         verbose_name = "promise to pay"
         verbose_name_plural = "promises to pay"
         ordering = ["promised_date", "id"]
-        indexes = [models.Index(fields=["debt", "status", "promised_date"], name="promise_debt_status_date")]
+        indexes = [
+            models.Index(fields=["debt", "status", "promised_date"], name="promise_debt_status_date"),
+            # The agents report counts a range's promises per agent from this
+            # index alone (reports.selectors.agents).
+            models.Index(fields=["created_at", "created_by"], name="promise_created_agent"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="promise_amount_paid_not_negative"),

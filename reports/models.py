@@ -132,3 +132,73 @@ class PortfolioSnapshotRow(models.Model):
 
     def __str__(self):
         return f"Debt {self.debt_id} on {self.snapshot_date}: {self.bucket} {self.balance}"
+
+
+class CollectionDay(models.Model):
+    """One day's completed payments, attributed to one snapshot, have been
+    summed into ``CollectionSummary`` rows (written only by
+    ``reports.services.collection_summary_refresh``).
+
+    A day's payments are attributed to each snapshot a report reads them
+    against: the opening snapshot of the week, month and quarter holding the
+    day (collection efficiency) and the last snapshot on or before the day
+    (the agents report); ``reports.collected`` says which. A day with no
+    payments has this row and no summary rows. ``snapshot_taken_at`` is when
+    the opening snapshot was written: a date taken again no longer matches, and
+    its sums are not read until they are rebuilt."""
+
+    pk = models.CompositePrimaryKey("opening_date", "pay_date")
+    opening_date = models.DateField()
+    pay_date = models.DateField(help_text="The payments' day (payment_date in TIME_ZONE)")
+    snapshot_taken_at = models.DateTimeField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "collection_days"
+        ordering = ["opening_date", "pay_date"]
+
+    def __str__(self):
+        return f"Payments of {self.pay_date} on the snapshot of {self.opening_date}"
+
+
+class CollectionSummary(models.Model):
+    """Completed payments of one day on the debts of one snapshot, summed by
+    the snapshot's branch, employee and assignee (see ``CollectionDay``)."""
+
+    opening_date = models.DateField()
+    pay_date = models.DateField()
+    branch = models.CharField(max_length=200, blank=True)
+    employee_id = models.CharField(max_length=50, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    payments = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        db_table = "collection_summaries"
+        ordering = ["opening_date", "pay_date", "id"]
+        indexes = [models.Index(fields=["opening_date", "pay_date"], name="collsum_opening_day")]
+
+    def __str__(self):
+        return f"{self.pay_date} on {self.opening_date} {self.branch}: {self.amount}"
+
+
+class CollectionRefresh(models.Model):
+    """One run of ``collection_summary_refresh``: when it started (the sums
+    it leaves are exact for every payment change saved up to then, less
+    ``reports.collected.CHANGE_MARGIN``), what it rebuilt and how long it took."""
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    changed_days = models.PositiveIntegerField(default=0, help_text="Days with a payment saved since the previous run")
+    days_built = models.PositiveIntegerField(default=0, help_text="(snapshot, day) pairs summed or summed again")
+    days_dropped = models.PositiveIntegerField(default=0, help_text="Pairs whose snapshot date no longer exists")
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        db_table = "collection_refreshes"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"Collections summary refresh of {self.started_at:%Y-%m-%d %H:%M}"

@@ -13,18 +13,18 @@ from decimal import Decimal
 
 import pandas as pd
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from calls.choices import CallStatus
 from calls.models import CallSession
-from debts.choices import CommunicationOutcome, DebtStatus, PaymentStatus
-from debts.models import CommunicationLog, Debt, Payment, PromiseToPay
+from debts.choices import CommunicationOutcome, DebtStatus
+from debts.models import CommunicationLog, Debt, PromiseToPay
+from reports import collected
 from reports.choices import BUCKETS_30_PLUS, BUCKETS_90_PLUS, OPEN_BUCKETS, Period
 from reports.filters import ReportFilters
-from reports.models import PortfolioSnapshot, PortfolioSummary
+from reports.models import PortfolioSummary
 from statements.choices import StatementStatus
 from statements.models import Statement, StatementSummary
 
@@ -208,7 +208,9 @@ def collection_efficiency(*, filters: ReportFilters, period: str = Period.MONTH)
     period starts): amount due is the due amount (else the balance) of its
     open debts; amount collected is the completed payments dated in the
     period on those debts. Branch and agent (the assignee) are the opening
-    snapshot's. A period with no snapshot before it has no row.
+    snapshot's. A period with no snapshot before it has no row. Amount
+    collected is read from the collections summary where it is current and
+    summed from the payments where not (``reports.collected``).
     """
     dates = snapshot_dates(until=filters.date_to)
     spans = []
@@ -224,7 +226,8 @@ def collection_efficiency(*, filters: ReportFilters, period: str = Period.MONTH)
         .annotate(amount_due=_money_sum("amount_due"))
     )
     due_by = {(r["snapshot_date"], r["branch"], r["assigned_to_id"]): r["amount_due"] for r in due}
-    collected_by = _collected(filters, spans)
+    collected_by, _plan = collected.sums([collected.Segment(start, opening, start, end) for start, end, opening in spans],
+                                         by=("branch", "assigned_to_id"), branch=filters.branch, employee=filters.employee)
     rows = []
     for start, end, opening in spans:
         keys = {(b, a) for (o, b, a) in due_by if o == opening} | {(b, a) for (s, b, a) in collected_by if s == start}
@@ -235,60 +238,6 @@ def collection_efficiency(*, filters: ReportFilters, period: str = Period.MONTH)
                 "amount_collected": collected_by.get((start, branch, agent), ZERO),
             })
     return _frame(rows, EFFICIENCY_COLUMNS)
-
-
-def _cast(placeholder: str, kind: str) -> str:
-    return placeholder if connection.vendor == "sqlite" else f"CAST({placeholder} AS {kind})"
-
-
-def _collected(filters: ReportFilters, spans: list[tuple[date, date, date]]) -> dict:
-    """Completed payments per (period start, branch, agent) on the debts of
-    each period's opening snapshot: one statement, joining the payments of
-    the whole range to a small table of the periods."""
-    zone = timezone.get_current_timezone()
-    qn = connection.ops.quote_name
-
-    def at(d: date) -> datetime:
-        return datetime.combine(d, time.min, tzinfo=zone)
-
-    params: list = []
-    parts = []
-    for start, end, opening in spans:
-        # Typed, so the join on the snapshots' key compares dates with dates (a
-        # string would make MariaDB scan every snapshot row for each period).
-        parts.append(f"SELECT {_cast('%s', 'DATE')} AS period_start, {_cast('%s', 'DATETIME')} AS starts, "
-                     f"{_cast('%s', 'DATETIME')} AS ends, {_cast('%s', 'DATE')} AS opening")
-        params += [start, at(start), at(end), opening]
-    where = ""
-    if filters.branch:
-        where += " AND s.branch = %s"
-    if filters.employee:
-        where += " AND s.employee_id = %s"
-    # Payments first, read once (STRAIGHT_JOIN keeps that order on MySQL):
-    # each finds its period in the small table, then its debt's row of the
-    # period's opening snapshot by primary key. Driving from the snapshots
-    # instead would read every debt's payments once per period.
-    join = "STRAIGHT_JOIN" if connection.vendor == "mysql" else "JOIN"
-    sql = (
-        f"SELECT per.period_start, s.branch, s.assigned_to_id, SUM(p.amount) "
-        f"FROM {qn(Payment._meta.db_table)} p "
-        f"{join} ({' UNION ALL '.join(parts)}) per ON p.payment_date >= per.starts AND p.payment_date < per.ends "
-        f"{join} {qn(PortfolioSnapshot._meta.db_table)} s ON s.snapshot_date = per.opening AND s.debt_id = p.debt_id "
-        f"WHERE p.status = %s AND p.payment_date >= %s AND p.payment_date < %s{where} "
-        f"GROUP BY per.period_start, s.branch, s.assigned_to_id"
-    )
-    params += [PaymentStatus.COMPLETED, at(spans[0][0]), at(spans[-1][1])]
-    params += [v for v in (filters.branch, filters.employee) if v]
-    params = [connection.ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
-    params = [connection.ops.adapt_datefield_value(p) if isinstance(p, date) and not isinstance(p, datetime) else p for p in params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        out = {}
-        for period_start, branch, agent, amount in cursor.fetchall():
-            if isinstance(period_start, str):
-                period_start = date.fromisoformat(period_start)
-            out[(period_start, branch, agent)] = Decimal(amount).quantize(Decimal("0.01"))
-        return out
 
 
 # --- Promises -----------------------------------------------------------------
@@ -322,36 +271,22 @@ def _group_key(field: str):
     return ExpressionWrapper(F(field) + Value(0), output_field=IntegerField())
 
 
-def _collected_by_assignee(filters: ReportFilters, start: datetime, end: datetime) -> list[tuple[int | None, Decimal]]:
-    """Completed payments in [start, end) per assignee of their debt. The
-    payments are read once, in table order, each finding its debt by key
-    (STRAIGHT_JOIN on MySQL): left to itself MariaDB walks the debts' index
-    and looks every payment up row by row, minutes on 5M payments."""
-    qn = connection.ops.quote_name
-    join = "STRAIGHT_JOIN" if connection.vendor == "mysql" else "JOIN"
-    where, params = "", [PaymentStatus.COMPLETED, start, end]
-    if filters.branch:
-        where += " AND d.branch = %s"
-        params.append(filters.branch)
-    if filters.employee:
-        where += " AND d.employee_id = %s"
-        params.append(filters.employee)
-    params = [connection.ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
-    sql = (
-        f"SELECT d.assigned_to_id + 0, SUM(p.amount) FROM {qn(Payment._meta.db_table)} p "
-        f"{join} {qn(Debt._meta.db_table)} d ON d.id = p.debt_id "
-        f"WHERE p.status = %s AND p.payment_date >= %s AND p.payment_date < %s{where} GROUP BY d.assigned_to_id + 0"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(agent, Decimal(amount).quantize(Decimal("0.01"))) for agent, amount in cursor.fetchall()]
+def _collected_by_assignee(filters: ReportFilters) -> list[tuple[int | None, Decimal]]:
+    """Completed payments dated in the range, each credited to its debt's
+    assignee on the last snapshot on or before the payment's day (the
+    collections summary where current, else live: ``reports.collected``).
+    Branch and employee are that snapshot's too."""
+    segments = collected.credit_segments(filters.date_from, filters.date_to, snapshot_dates(until=filters.date_to))
+    by_agent, _plan = collected.sums(segments, by=("assigned_to_id",), branch=filters.branch, employee=filters.employee)
+    return [(agent, amount) for (_key, agent), amount in by_agent.items()]
 
 
 def agents(*, filters: ReportFilters) -> pd.DataFrame:
     """Per agent: open accounts assigned now (and their balance); in the
     range, contacts made, right-party contacts, promises recorded, completed
-    payments on the accounts assigned to them, calls placed (reached the
-    provider) and completed. Five grouped queries, joined in pandas."""
+    payments credited to them (their debt's assignee on the last snapshot on
+    or before the payment's day), calls placed (reached the provider) and
+    completed. Five grouped reads, joined in pandas."""
     start, end = _local_bounds(filters)
     parts = [
         _frame([{"agent_id": r["agent"], "accounts_assigned": r["n"], "outstanding_assigned": r["balance"]} for r in (
@@ -366,7 +301,7 @@ def agents(*, filters: ReportFilters) -> pd.DataFrame:
             PromiseToPay.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)
             .values(agent=_group_key("created_by_id")).annotate(n=Count("id"))
         )], ["agent_id", "promises"]),
-        _frame([{"agent_id": agent, "amount_collected": amount} for agent, amount in _collected_by_assignee(filters, start, end)],
+        _frame([{"agent_id": agent, "amount_collected": amount} for agent, amount in _collected_by_assignee(filters)],
                ["agent_id", "amount_collected"]),
         _frame([{"agent_id": r["agent"], "calls_placed": r["placed"], "calls_completed": r["completed"]} for r in (
             CallSession.objects.order_by().filter(_debt_filter(filters), created_at__gte=start, created_at__lt=end)

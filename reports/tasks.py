@@ -17,3 +17,15 @@ def snapshot_portfolio() -> dict:
     logger.info("snapshot_portfolio %s: %s rows written (%s replaced) in %.1fs", result.as_of, result.rows_written, result.rows_deleted, result.seconds)
     return {"as_of": result.as_of.isoformat(), "rows_written": result.rows_written, "rows_deleted": result.rows_deleted,
             "seconds": round(result.seconds, 3)}
+
+
+@shared_task(name="reports.tasks.summarise_collections", acks_late=True)
+def summarise_collections() -> dict:
+    """Every 15 minutes (beat entry ``summarise-collections``, so also after
+    the nightly snapshot): the collections summary brought up to date."""
+    run = services.collection_summary_refresh()
+    if run is None:
+        logger.info("summarise_collections: another run is in progress")
+        return {"skipped": True}
+    logger.info("summarise_collections: %s pairs summed, %s changed days, in %.1fs", run.days_built, run.changed_days, run.seconds)
+    return {"days_built": run.days_built, "changed_days": run.changed_days, "days_dropped": run.days_dropped, "seconds": run.seconds}
