@@ -20,7 +20,7 @@ from debts.models import Debt, Payment
 from reports import collected, reporting, selectors, services, tasks
 from reports.choices import Period, Report
 from reports.filters import ReportFilters
-from reports.models import CollectionDay, CollectionRefresh, CollectionSummary
+from reports.models import CollectionDay, CollectionRefresh, CollectionSummary, PortfolioSnapshot, PortfolioSummary
 from reports.tests import scenario
 
 RANGE = ReportFilters(date_from=date(2026, 2, 1), date_to=date(2026, 4, 30))
@@ -217,3 +217,24 @@ def test_the_command_and_the_task(book):
     assert "pairs summed" in out.getvalue() and CollectionRefresh.objects.filter(finished_at__isnull=False).count() == 1
     result = tasks.summarise_collections()
     assert result["days_built"] == 0 and CollectionRefresh.objects.count() == 2
+
+
+def test_the_pairs_of_a_snapshot_date_that_is_gone_are_dropped(book):
+    services.collection_summary_refresh()
+    march = scenario.MONTH_ENDS[2]
+    assert CollectionDay.objects.filter(opening_date=march).exists()
+    PortfolioSnapshot.objects.filter(snapshot_date=march).delete()
+    PortfolioSummary.objects.filter(snapshot_date=march).delete()
+    # April now opens on 28 February: its pairs on that snapshot were never summed, so they are read live.
+    assert every_figure() == live_figures()
+    run = services.collection_summary_refresh()
+    assert run.days_dropped > 0 and not CollectionDay.objects.filter(opening_date=march).exists()
+    assert not CollectionSummary.objects.filter(opening_date=march).exists()
+    assert month_plan_without_march().live_days == 0
+    assert every_figure() == live_figures()
+
+
+def month_plan_without_march() -> collected.Plan:
+    spans = [(date(2026, 2, 1), date(2026, 3, 1), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 4, 1), date(2026, 2, 28)),
+             (date(2026, 4, 1), date(2026, 5, 1), date(2026, 2, 28))]
+    return collected.plan([collected.Segment(s, o, s, e) for s, e, o in spans])
