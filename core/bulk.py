@@ -274,8 +274,12 @@ def update(model, rows: list[dict], fields: list[str]) -> None:
 def fetch_any(model, fields: list[str], **where: set) -> list[tuple]:
     """Rows where any ``field IN values`` holds, as tuples of ``fields`` (the primary key first).
 
-    One statement for several indexed lookups (MariaDB merges the index
-    ranges), without the ORM's per-parameter preparation of IN lists.
+    One statement for several indexed lookups, without the ORM's
+    per-parameter preparation of IN lists: a UNION of one SELECT per field,
+    because for ``a IN (…) OR b IN (…)`` with long lists MariaDB 10.11 reads
+    the whole table instead of merging the two indexes (on the loan-book
+    import's customer lookup: a full scan per chunk, 17 ms at 18,000
+    customers and growing with the table; the UNION stays on the indexes).
     """
     meta = model._meta
     qn = connection.ops.quote_name
@@ -292,13 +296,16 @@ def fetch_any(model, fields: list[str], **where: set) -> list[tuple]:
                 for row in rows.values_list(*fields):
                     found[row[0]] = row
         return list(found.values())
-    clauses, params = [], []
+    selects, params = [], []
     for name, values in where.items():
         if values:
-            clauses.append(f"{qn(meta.get_field(name).column)} IN ({', '.join(['%s'] * len(values))})")
+            selects.append(
+                f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(meta.get_field(name).column)} IN ({', '.join(['%s'] * len(values))})"
+            )
             params.extend(values)
-    if not clauses:
+    if not selects:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {' OR '.join(clauses)}", params)
+        # UNION (not UNION ALL): a row found by two fields comes back once.
+        cursor.execute(" UNION ".join(selects), params)
         return cursor.fetchall()

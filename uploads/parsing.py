@@ -189,7 +189,7 @@ def _phone(text: str, region: str) -> str:
     return _normalized_phone(_PHONE_SEPARATORS.sub("", text), region)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=65536)  # ~19 MB full
 def _normalized_phone(text: str, region: str) -> str:
     return normalize_phone(text, region)
 

@@ -102,7 +102,7 @@ def upload_row(outcome: Outcome) -> dict:
     """The UploadRow values of one line (after ``write_matches``: new customers and loans have ids)."""
     line, customer, debt = outcome.line, outcome.customer, outcome.debt
     return {
-        "line_number": line.record.line_number,
+        "line_number": line.line_number,
         "raw_data": line.raw_json,
         "row_fingerprint": line.fingerprint,
         "phone_normalized": line.row.phone,
