@@ -1,18 +1,20 @@
 """Taking a portfolio snapshot: every debt under a date, as it stood that day.
 
 Set-based: the date's rows are written with INSERT … SELECT (one statement
-per chunk of debt ids), then summed into the date's summary rows with one
+per chunk of debt ids) and summed into the date's summary rows with
 INSERT … SELECT … GROUP BY. A re-run of a date replaces it whole or not at
 all, and readers never see half a date:
 
 * On MariaDB ``portfolio_snapshots`` is LIST-partitioned by date, one
   partition per snapshot date (migration 0004). The new rows are written
-  into a staging table no reader reads, summed into a temporary table, and
-  then swapped in with ``ALTER TABLE … EXCHANGE PARTITION`` (a metadata
-  swap, whatever the size of the date); the old rows leave with the staging
-  table, which is dropped. Deleting a million rows row by row was most of a
-  re-run's time. The date's summary rows (a few thousand) are then replaced
-  in one short transaction.
+  into a staging table no reader reads (each chunk summed into a temporary
+  table while its rows are fresh in the buffer pool), then swapped in with
+  ``ALTER TABLE … EXCHANGE PARTITION``: MariaDB checks the staged rows
+  belong to the partition (about a second for a million) and swaps the
+  two tablespaces. The old rows leave with the staging table, which is
+  dropped: deleting a million rows one by one was most of a re-run's time.
+  The date's summary rows (a few thousand) are then replaced in one short
+  transaction.
 * On SQLite, or when the caller already holds a transaction (DDL would
   commit it: tests, or a caller that wants the snapshot inside its own
   unit of work), the date is replaced in place: DELETE, INSERT, summaries,
@@ -26,7 +28,6 @@ result counts them (``fallback_rows``).
 """
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,15 +43,14 @@ from debts.rules import OPEN_STATUSES
 from reports.choices import Bucket
 from reports.models import PortfolioSnapshot, PortfolioSummary
 
-logger = logging.getLogger(__name__)
-
 DEFAULT_BATCH_SIZE = 250_000
 # Rows of a date nobody gave its own partition land here (a snapshot written
 # inside a caller's transaction, or by hand); it is normally empty.
 DEFAULT_PARTITION = "p_default"
 STAGE_TABLE = "portfolio_snapshots_stage"
-# One snapshot run at a time (GET_LOCK): they share the staging table.
-LOCK_NAME = "reports.portfolio_snapshot"
+# One snapshot run at a time per database (GET_LOCK, whose names are
+# server-wide): they share the staging table.
+LOCK_NAME = "{database}.portfolio_snapshot"
 LOCK_WAIT_SECONDS = 600
 # How long EXCHANGE PARTITION waits for running report queries to finish
 # before giving up (new readers queue behind it meanwhile).
@@ -187,10 +187,11 @@ def _end_of_day(day: date):
 
 
 def _fill(cursor, target: str, *, as_of: date, prev: date | None, from_history: bool, batch_size: int,
-          progress: Callable[[int], None] | None, result: SnapshotResult) -> None:
+          progress: Callable[[int], None] | None, result: SnapshotResult,
+          after_chunk: Callable[[int, int], None] | None = None) -> None:
     """INSERT … SELECT the date's rows into ``target`` (quoted), one chunk of
     debt ids per statement (two for a past date: from history, then the
-    debts without history by then)."""
+    debts without history by then); ``after_chunk(lo, hi)`` runs after each."""
     qn = connection.ops.quote_name
     snapshots = qn(PortfolioSnapshot._meta.db_table)
     debts = qn(Debt._meta.db_table)
@@ -249,16 +250,19 @@ def _fill(cursor, target: str, *, as_of: date, prev: date | None, from_history: 
         for sql, params, counter in statements:
             cursor.execute(sql, params(lo, top))
             setattr(result, counter, getattr(result, counter) + max(cursor.rowcount, 0))
+        if after_chunk:
+            after_chunk(lo, top)
         if progress:
             progress(top - lo + 1)
         lo = top + 1
     result.rows_written = result.history_rows + result.fallback_rows
 
 
-def _summary_select(source: str) -> str:
+def _summary_select(source: str, also: str = "") -> str:
     return (
         f"SELECT snapshot_date, {SUMMARY_KEYS}, MAX(employee_name), COUNT(*), SUM(balance), SUM(principal), "
-        f"SUM(COALESCE(due_amount, balance)) FROM {source} WHERE snapshot_date = %s GROUP BY snapshot_date, {SUMMARY_KEYS}"
+        f"SUM(COALESCE(due_amount, balance)) FROM {source} WHERE snapshot_date = %s{f' AND {also}' if also else ''} "
+        f"GROUP BY snapshot_date, {SUMMARY_KEYS}"
     )
 
 
@@ -325,7 +329,8 @@ def _take_by_exchange(result: SnapshotResult, fill: dict) -> None:
     as_of = result.as_of
     result.method = "exchange"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT GET_LOCK(%s, %s)", [LOCK_NAME, LOCK_WAIT_SECONDS])
+        lock = LOCK_NAME.format(database=connection.settings_dict["NAME"])[-64:]
+        cursor.execute("SELECT GET_LOCK(%s, %s)", [lock, LOCK_WAIT_SECONDS])
         if cursor.fetchone()[0] != 1:
             raise RuntimeError(f"another portfolio snapshot has been running for over {LOCK_WAIT_SECONDS} s")
         try:
@@ -339,19 +344,25 @@ def _take_by_exchange(result: SnapshotResult, fill: dict) -> None:
             cursor.execute(f"CREATE TEMPORARY TABLE {stage_sums} LIKE {summaries}")
             mark = time.monotonic()
             if BULK_LOAD:
-                # The staging table is empty and its key unique by construction
-                # (one row per debt id): InnoDB then loads it in bulk, sorting
-                # each index once, instead of row by row with undo logging.
+                # The staging table is empty: InnoDB then loads it in bulk, in
+                # one transaction, sorting each index once, instead of row by
+                # row with undo logging (a duplicate key still fails).
                 cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
+
+            def sum_chunk(lo: int, hi: int) -> None:
+                # Each chunk is summed while its rows are still in the buffer
+                # pool (reading a million staged rows back costs more).
+                cursor.execute(
+                    f"INSERT INTO {stage_sums} ({SUMMARY_COLUMNS}) {_summary_select(stage, 'debt_id BETWEEN %s AND %s')}",
+                    [as_of, lo, hi],
+                )
+
             try:
                 with transaction.atomic():
-                    _fill(cursor, stage, **fill)
+                    _fill(cursor, stage, **fill, after_chunk=sum_chunk)
             finally:
                 cursor.execute("SET SESSION unique_checks = DEFAULT, foreign_key_checks = DEFAULT")
             mark = _phase(result, "stage", mark)
-            cursor.execute(f"INSERT INTO {stage_sums} ({SUMMARY_COLUMNS}) {_summary_select(stage)}", [as_of])
-            result.summary_rows = max(cursor.rowcount, 0)
-            mark = _phase(result, "sum", mark)
             cursor.execute("SET SESSION lock_wait_timeout = %s", [DDL_LOCK_WAIT_SECONDS])
             try:
                 # The swap: the partition's rows go to the staging table and
@@ -363,7 +374,13 @@ def _take_by_exchange(result: SnapshotResult, fill: dict) -> None:
             try:
                 with transaction.atomic():
                     cursor.execute(f"DELETE FROM {summaries} WHERE snapshot_date = %s", [as_of])
-                    cursor.execute(f"INSERT INTO {summaries} ({SUMMARY_COLUMNS}) SELECT {SUMMARY_COLUMNS} FROM {stage_sums}")
+                    # The chunks' sums summed (a group may span chunks).
+                    cursor.execute(
+                        f"INSERT INTO {summaries} ({SUMMARY_COLUMNS}) SELECT snapshot_date, {SUMMARY_KEYS}, MAX(employee_name), "
+                        f"SUM(debt_count), SUM(balance), SUM(principal), SUM(amount_due) FROM {stage_sums} "
+                        f"GROUP BY snapshot_date, {SUMMARY_KEYS}"
+                    )
+                    result.summary_rows = max(cursor.rowcount, 0)
             except Exception as exc:
                 raise SnapshotSummaryError(
                     f"The rows of {as_of} were replaced but not its summaries ({exc}); "
@@ -377,7 +394,7 @@ def _take_by_exchange(result: SnapshotResult, fill: dict) -> None:
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {stage}")
             cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {stage_sums}")
-            cursor.execute("SELECT RELEASE_LOCK(%s)", [LOCK_NAME])
+            cursor.execute("SELECT RELEASE_LOCK(%s)", [lock])
 
 
 def _phase(result: SnapshotResult, name: str, since: float) -> float:
