@@ -254,7 +254,8 @@ def sums(segments: list[Segment], *, by: tuple[str, ...], branch: str = "", empl
     """Completed payments of each segment by the snapshot's ``by`` columns,
     narrowed to the snapshot's ``branch`` and ``employee`` when given:
     ``{(segment key, *by values): amount}``, and the plan that read them."""
-    assert all(c in GROUP_COLUMNS for c in by)
+    if not set(by) <= set(GROUP_COLUMNS):  # they are written into the SQL
+        raise ValueError(f"Cannot sum by {by!r}; only by {GROUP_COLUMNS!r}.")
     chosen = plan(segments)
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     for seg, values, amount in _summary_sums(chosen.summary, by, branch, employee):
