@@ -4,10 +4,13 @@ may see the reports (``reports.view_reports``: ops admins, risk analysts)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import HugeTableAdmin, ReadOnlyAdminMixin, money_column
+from debts.choices import DebtStatus
 from reports.models import PortfolioSnapshotRow, PortfolioSummary
 from reports.permissions import can_view_reports
 
@@ -28,6 +31,13 @@ class SnapshotDateFilter(admin.SimpleListFilter):
         return queryset.filter(snapshot_date=self.value()) if self.value() else queryset
 
 
+class OneSnapshotDateFilter(SnapshotDateFilter):
+    """A date is always chosen (the list redirects to the latest): no "All"."""
+
+    def choices(self, changelist):
+        return list(super().choices(changelist))[1:]
+
+
 class BranchFilter(admin.SimpleListFilter):
     title = "branch"
     parameter_name = "branch"
@@ -38,6 +48,17 @@ class BranchFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(branch=self.value()) if self.value() is not None else queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return DebtStatus.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
 
 
 class ReportsReaderMixin(ReadOnlyAdminMixin):
@@ -62,9 +83,13 @@ class PortfolioSnapshotRowAdmin(ReportsReaderMixin, HugeTableAdmin):
         "bucket", "prev_bucket", "balance_ugx", "due_amount_ugx", "principal_ugx", "issue_date", "months_on_book",
     )
     list_display_links = None
-    list_filter = (SnapshotDateFilter, BranchFilter, "bucket", "prev_bucket", "status")
-    search_fields = ("=debt_id", "=employee_id")
-    search_help_text = "Exact debt id or employee id."
+    # Newest date first, read backwards along the key (date, debt): mixing
+    # directions, or sorting by another column, would sort millions of rows.
+    ordering = ("-snapshot_date", "-debt_id")
+    sortable_by = ("snapshot_date", "debt_link")
+    # No search and no filter whose choices need a DISTINCT over the table:
+    # neither has an index off the date, so each would read every row.
+    list_filter = (OneSnapshotDateFilter, BranchFilter, "bucket", "prev_bucket", StatusFilter)
 
     balance_ugx = staticmethod(money_column("balance", "balance"))
     due_amount_ugx = staticmethod(money_column("due_amount", "due amount"))
@@ -78,6 +103,19 @@ class PortfolioSnapshotRowAdmin(ReportsReaderMixin, HugeTableAdmin):
         # A debt id is not one row (one per date): no page per row.
         return None
 
+    def changelist_view(self, request, extra_context=None):
+        # One date at a time (the latest unless one is chosen): every count
+        # and filter then reads one partition, not every date's rows.
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # before the redirect, which names the latest date
+        if SnapshotDateFilter.parameter_name not in request.GET:
+            latest = PortfolioSummary.objects.order_by("-snapshot_date").values_list("snapshot_date", flat=True).first()
+            if latest is not None:
+                query = request.GET.copy()
+                query[SnapshotDateFilter.parameter_name] = latest.isoformat()
+                return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+        return super().changelist_view(request, extra_context)
+
 
 @admin.register(PortfolioSummary)
 class PortfolioSummaryAdmin(ReportsReaderMixin, admin.ModelAdmin):
@@ -86,6 +124,7 @@ class PortfolioSummaryAdmin(ReportsReaderMixin, admin.ModelAdmin):
         "debt_count", "balance_ugx", "principal_ugx", "amount_due_ugx",
     )
     list_filter = (SnapshotDateFilter, BranchFilter, "bucket", "prev_bucket")
+    ordering = ("-snapshot_date", "-id")
     search_fields = ("=employee_id",)
     list_per_page = 100
 
