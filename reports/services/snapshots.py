@@ -154,6 +154,22 @@ def partitioned() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def portfolio_snapshots_partition() -> bool:
+    """Partition ``portfolio_snapshots`` by date on MariaDB if it is not yet
+    (what migration 0004 does; for a database that applied 0004 while it was
+    an empty placeholder): one partition per date it holds, and the DEFAULT
+    one. Copies the table once; True if it did."""
+    if connection.vendor != "mysql" or partitioned():
+        return False
+    table = connection.ops.quote_name(PortfolioSnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT snapshot_date FROM {table} ORDER BY snapshot_date")
+        parts = [f"PARTITION {partition_name(row[0])} VALUES IN ('{row[0].isoformat()}')" for row in cursor.fetchall()]
+        parts.append(f"PARTITION {DEFAULT_PARTITION} DEFAULT")
+        cursor.execute(f"ALTER TABLE {table} PARTITION BY LIST COLUMNS(snapshot_date) ({', '.join(parts)})")
+    return True
+
+
 def snapshot_partition_ensure(day: date) -> bool:
     """Give ``day`` its own partition of ``portfolio_snapshots`` if it has
     none yet (MariaDB; DDL, so never inside a transaction); True if one was

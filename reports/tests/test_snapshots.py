@@ -301,3 +301,26 @@ def test_rows_written_inside_a_transaction_move_to_their_own_partition(committed
     assert (again.method, again.rows_deleted, again.rows_written) == ("exchange", 3, 3)
     assert PortfolioSnapshot.objects.filter(snapshot_date=day).count() == 3
     assert (_partition_rows(services.snapshots.partition_name(day)), _partition_rows("p_default")) == (3, 0)
+
+
+@mariadb_only
+def test_a_table_left_unpartitioned_is_named_and_partitioned_by_the_command(committed_debts):
+    # A database that applied migration 0004 while it was an empty placeholder.
+    services.portfolio_snapshot_take(as_of=date(2026, 3, 31))
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE portfolio_snapshots REMOVE PARTITIONING")
+    try:
+        out = StringIO()
+        call_command("snapshot_portfolio", "--as-of", "2026-03-31", "--no-progress", stdout=out)
+        assert "(3 rows of that date replaced)" in out.getvalue()  # in place, still whole
+        assert "portfolio_snapshots is not partitioned here" in out.getvalue()
+        out = StringIO()
+        call_command("snapshot_portfolio", "--partition", stdout=out)
+        assert "portfolio_snapshots partitioned by date." in out.getvalue()
+        assert (_partition_rows("p20260331"), _partition_rows("p_default")) == (3, 0)
+        out = StringIO()
+        call_command("snapshot_portfolio", "--partition", stdout=out)
+        assert "already partitioned" in out.getvalue()
+        assert services.portfolio_snapshot_take(as_of=date(2026, 3, 31)).method == "exchange"
+    finally:
+        services.snapshots.portfolio_snapshots_partition()

@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Max, Min
 from tqdm import tqdm
 
 from debts.models import Debt
 from reports.services import DEFAULT_BATCH_SIZE, portfolio_snapshot_take, portfolio_summary_rebuild
+from reports.services.snapshots import partitioned, portfolio_snapshots_partition
 
 
 def _date(value: str, option: str) -> date:
@@ -32,6 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                             help=f"Debt ids per INSERT … SELECT (default {DEFAULT_BATCH_SIZE}).")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+        parser.add_argument("--partition", action="store_true",
+                            help="Only partition portfolio_snapshots by date (MariaDB), if a database applied migration "
+                                 "reports.0004 before it did so; copies the table once.")
         parser.add_argument("--summary-only", action="store_true",
                             help="Only rebuild the date's summary rows from its snapshot rows (the debts are not read again).")
 
@@ -39,6 +44,14 @@ class Command(BaseCommand):
         as_of = _date(options["as_of"], "--as-of") if options["as_of"] else None
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
+        if options["partition"]:
+            if connection.vendor != "mysql":
+                raise CommandError("--partition is for MariaDB / MySQL; this database keeps a plain table")
+            done = portfolio_snapshots_partition()
+            self.stdout.write(self.style.SUCCESS(
+                "portfolio_snapshots partitioned by date." if done else "portfolio_snapshots was already partitioned."
+            ))
+            return
         if options["summary_only"]:
             if as_of is None:
                 raise CommandError("--summary-only needs --as-of")
@@ -58,6 +71,12 @@ class Command(BaseCommand):
             + (f", month-over-month from {result.previous_month_end}" if result.previous_month_end else ", no earlier month to roll from")
             + f", in {result.seconds:.1f}s."
         ))
+        if result.method == "in_place" and connection.vendor == "mysql" and not partitioned():
+            self.stdout.write(self.style.WARNING(
+                "portfolio_snapshots is not partitioned here, so replacing a date deletes its rows one by one: "
+                "this database applied migration reports.0004 before it partitioned the table; partition it with "
+                "`python manage.py snapshot_portfolio --partition`."
+            ))
         if result.from_history:
             self.stdout.write(f"{result.history_rows} rebuilt from history as of the end of {result.as_of}.")
             if result.fallback_rows:
