@@ -52,8 +52,9 @@ STAGE_TABLE = "portfolio_snapshots_stage"
 # server-wide): they share the staging table.
 LOCK_NAME = "{database}.portfolio_snapshot"
 LOCK_WAIT_SECONDS = 600
-# How long EXCHANGE PARTITION waits for running report queries to finish
-# before giving up (new readers queue behind it meanwhile).
+# How long a run's DDL on the table (a new date's partition, the swap) waits
+# for queries already reading it before giving up: new readers queue behind
+# a waiting DDL, so it must not wait for MariaDB's default of a day.
 DDL_LOCK_WAIT_SECONDS = 60
 BULK_LOAD = True
 
@@ -350,6 +351,7 @@ def _take_by_exchange(result: SnapshotResult, fill: dict) -> None:
         if cursor.fetchone()[0] != 1:
             raise RuntimeError(f"another portfolio snapshot has been running for over {LOCK_WAIT_SECONDS} s")
         try:
+            cursor.execute("SET SESSION lock_wait_timeout = %s", [DDL_LOCK_WAIT_SECONDS])
             snapshot_partition_ensure(as_of)
             # A staging table shaped exactly like one partition; left over
             # from a run that died, it is dropped first.
@@ -379,13 +381,9 @@ def _take_by_exchange(result: SnapshotResult, fill: dict) -> None:
             finally:
                 cursor.execute("SET SESSION unique_checks = DEFAULT, foreign_key_checks = DEFAULT")
             mark = _phase(result, "stage", mark)
-            cursor.execute("SET SESSION lock_wait_timeout = %s", [DDL_LOCK_WAIT_SECONDS])
-            try:
-                # The swap: the partition's rows go to the staging table and
-                # the staged rows become the date, at once.
-                cursor.execute(f"ALTER TABLE {table} EXCHANGE PARTITION {partition_name(as_of)} WITH TABLE {stage}")
-            finally:
-                cursor.execute("SET SESSION lock_wait_timeout = DEFAULT")
+            # The swap: the partition's rows go to the staging table and the
+            # staged rows become the date, at once.
+            cursor.execute(f"ALTER TABLE {table} EXCHANGE PARTITION {partition_name(as_of)} WITH TABLE {stage}")
             mark = _phase(result, "swap", mark)
             try:
                 with transaction.atomic():
@@ -410,6 +408,7 @@ def _take_by_exchange(result: SnapshotResult, fill: dict) -> None:
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {stage}")
             cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {stage_sums}")
+            cursor.execute("SET SESSION lock_wait_timeout = DEFAULT")
             cursor.execute("SELECT RELEASE_LOCK(%s)", [lock])
 
 

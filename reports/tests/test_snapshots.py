@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from debts.choices import DebtStatus
@@ -324,3 +324,35 @@ def test_a_table_left_unpartitioned_is_named_and_partitioned_by_the_command(comm
         assert services.portfolio_snapshot_take(as_of=date(2026, 3, 31)).method == "exchange"
     finally:
         services.snapshots.portfolio_snapshots_partition()
+
+
+@mariadb_only
+def test_a_swap_waits_for_a_running_reader_only_so_long(committed_debts, monkeypatch):
+    services.portfolio_snapshot_take(as_of=date(2026, 3, 31))
+    Debt.objects.update(current_balance=Decimal("1.00"))
+    monkeypatch.setattr(services.snapshots, "DDL_LOCK_WAIT_SECONDS", 1)
+    reading, done = threading.Event(), threading.Event()
+
+    def long_report():
+        # A report's transaction that has read the table and is still open.
+        try:
+            with transaction.atomic():
+                list(PortfolioSnapshot.objects.filter(snapshot_date=date(2026, 3, 31)))
+                reading.set()
+                done.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=long_report)
+    thread.start()
+    try:
+        assert reading.wait(30)
+        with pytest.raises(OperationalError, match="Lock wait timeout"):
+            services.portfolio_snapshot_take(as_of=date(2026, 3, 31))
+    finally:
+        done.set()
+        thread.join()
+    # The date as it was, no staging left, and the next run goes through.
+    assert [str(b) for b in PortfolioSnapshot.objects.filter(snapshot_date=date(2026, 3, 31)).values_list("balance", flat=True)] == ["100.00"] * 3
+    assert _tables_like("portfolio_snapshots_stage%") == []
+    assert services.portfolio_snapshot_take(as_of=date(2026, 3, 31)).rows_written == 3
