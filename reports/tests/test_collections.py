@@ -11,7 +11,8 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
 from django.utils import timezone
 
 from debts import services as debt_services
@@ -21,6 +22,7 @@ from reports import collected, reporting, selectors, services, tasks
 from reports.choices import Period, Report
 from reports.filters import ReportFilters
 from reports.models import CollectionDay, CollectionRefresh, CollectionSummary, PortfolioSnapshot, PortfolioSummary
+from reports.services.collections import LOCK_NAME
 from reports.tests import scenario
 
 RANGE = ReportFilters(date_from=date(2026, 2, 1), date_to=date(2026, 4, 30))
@@ -238,3 +240,19 @@ def month_plan_without_march() -> collected.Plan:
     spans = [(date(2026, 2, 1), date(2026, 3, 1), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 4, 1), date(2026, 2, 28)),
              (date(2026, 4, 1), date(2026, 5, 1), date(2026, 2, 28))]
     return collected.plan([collected.Segment(s, o, s, e) for s, e, o in spans])
+
+
+def test_one_run_at_a_time(book):
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT GET_LOCK(%s, 0)", [f"{LOCK_NAME}:{connection.settings_dict['NAME']}"[:64]])
+        # Another run holds the lock: nothing is done, and the command says so.
+        assert services.collection_summary_refresh() is None
+        with pytest.raises(CommandError, match="in progress"):
+            call_command("summarise_collections", "--no-progress")
+        assert tasks.summarise_collections() == {"skipped": True}
+        assert not CollectionRefresh.objects.exists()
+    finally:
+        other.close()
+    assert services.collection_summary_refresh().finished_at
