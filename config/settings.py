@@ -426,9 +426,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-uploaded-originals": {"task": "uploads.tasks.purge_uploaded_originals", "schedule": 3600.0},
     # After the nightly delinquency run (01:30), so the day's days past due are in it.
     "snapshot-portfolio-nightly": {"task": "reports.tasks.snapshot_portfolio", "schedule": crontab(hour=2, minute=30)},
-    # Every 15 minutes (so at 02:45 after the nightly snapshot too): yesterday's
+    # Every 15 minutes, 7 minutes off the quarter hours (so at 02:37, after the
+    # nightly snapshot, and never in the same minute: the snapshot's partition
+    # swap waits for the summary's reads of portfolio_snapshots): yesterday's
     # payments summed, and the days whose payments changed summed again.
-    "summarise-collections": {"task": "reports.tasks.summarise_collections", "schedule": crontab(minute="*/15")},
+    "summarise-collections": {"task": "reports.tasks.summarise_collections", "schedule": crontab(minute="7-59/15")},
 }
 
 # --- Domain settings -------------------------------------------------------

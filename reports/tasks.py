@@ -4,13 +4,19 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
 from reports import services
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="reports.tasks.snapshot_portfolio", acks_late=True)
+# A lock wait (the partition swap gives up after 60 s behind a long read of
+# portfolio_snapshots) leaves the date as it was; the task tries again.
+@shared_task(
+    name="reports.tasks.snapshot_portfolio", acks_late=True,
+    autoretry_for=(OperationalError,), retry_backoff=120, retry_backoff_max=900, max_retries=3,
+)
 def snapshot_portfolio() -> dict:
     """Nightly (beat entry ``snapshot-portfolio-nightly``): today's portfolio snapshot."""
     result = services.portfolio_snapshot_take()

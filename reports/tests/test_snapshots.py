@@ -119,6 +119,20 @@ def test_the_beat_task_snapshots_today(debts):
     assert settings.CELERY_BEAT_SCHEDULE["snapshot-portfolio-nightly"]["task"] == "reports.tasks.snapshot_portfolio"
 
 
+def test_the_collections_summary_never_runs_in_the_snapshots_minute():
+    # The snapshot's partition swap waits behind the summary's reads of
+    # portfolio_snapshots; the summary runs 7 minutes after it instead.
+    def minutes_of_day(entry):
+        schedule = settings.CELERY_BEAT_SCHEDULE[entry]["schedule"]
+        return {h * 60 + m for h in schedule.hour for m in schedule.minute}
+
+    snapshot, summary = minutes_of_day("snapshot-portfolio-nightly"), minutes_of_day("summarise-collections")
+    assert snapshot == {2 * 60 + 30}
+    assert not snapshot & summary
+    assert min(m for m in summary if m > 150) == 2 * 60 + 37
+    assert len(summary) == 96  # still every 15 minutes
+
+
 def test_an_empty_book_writes_nothing(db):
     result = services.portfolio_snapshot_take(as_of=date(2026, 1, 31))
     assert (result.rows_written, result.rows_deleted) == (0, 0)
