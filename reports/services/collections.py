@@ -127,7 +127,9 @@ def collection_summary_refresh(*, progress: Callable[[int], None] | None = None)
                 CollectionSummary.objects.filter(opening_date=opening).delete()
 
         todo: dict[date, list[date]] = defaultdict(list)
-        pairs = {(o, d) for o, days in needed.items() for d in days} | {p for p in built if p[0] in versions}
+        # A date with summary rows but no snapshot rows (its rows dropped by
+        # hand) has nothing to sum against: reports read it live, and find nothing.
+        pairs = {(o, d) for o, days in needed.items() for d in days if o in versions} | {p for p in built if p[0] in versions}
         for opening, day in pairs:
             if (opening, day) not in built or built[(opening, day)] != versions[opening] or changed is None or day in changed:
                 todo[opening].append(day)

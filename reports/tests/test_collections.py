@@ -256,3 +256,11 @@ def test_one_run_at_a_time(book):
     finally:
         other.close()
     assert services.collection_summary_refresh().finished_at
+
+
+def test_a_date_with_sums_but_no_snapshot_rows_is_skipped(book):
+    # Rows dropped by hand, the date's summary rows left: nothing to sum against.
+    PortfolioSnapshot.objects.filter(snapshot_date=scenario.MONTH_ENDS[1]).delete()
+    run = services.collection_summary_refresh()
+    assert run.finished_at and not CollectionDay.objects.filter(opening_date=scenario.MONTH_ENDS[1]).exists()
+    assert every_figure() == live_figures()
