@@ -46,7 +46,8 @@ class Debt(TimeStampedModel):
     last_payment_date = models.DateField(null=True, blank=True)
     last_payment_amount = models.DecimalField(**MONEY, null=True, blank=True)
 
-    status = models.CharField(max_length=16, choices=DebtStatus.choices, default=DebtStatus.ACTIVE, db_index=True)
+    # Searched through the composite indexes below (status first): no index of its own.
+    status = models.CharField(max_length=16, choices=DebtStatus.choices, default=DebtStatus.ACTIVE)
     days_past_due = models.PositiveIntegerField(default=0, db_index=True)
 
     account_number = EncryptedTextField(blank=True, default="", help_text="Encrypted at rest")
@@ -56,10 +57,10 @@ class Debt(TimeStampedModel):
     # Branch and employee (loan book, seeds 001/003)
     state = models.CharField(max_length=100, blank=True)
     cluster = models.CharField(max_length=100, blank=True, db_index=True)
-    branch = models.CharField(max_length=200, blank=True, db_index=True)
+    branch = models.CharField(max_length=200, blank=True)  # indexed by debt_branch_cluster
     branch_contact = models.CharField(max_length=32, blank=True)
     employee_name = models.CharField(max_length=200, blank=True)
-    employee_id = models.CharField(max_length=50, blank=True, db_index=True)
+    employee_id = models.CharField(max_length=50, blank=True)  # indexed by debt_employee_status
     employee_contact = models.CharField(max_length=32, blank=True)
 
     # Settlement / write-off (who and why)
@@ -71,7 +72,8 @@ class Debt(TimeStampedModel):
     # The collections agent who works this account (the work queue); set only
     # through the assignment services, which write history.
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_debts", db_index=True
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_debts",
+        db_index=False,  # debt_assigned_status_next starts with it (and serves the foreign key)
     )
 
     # The latest contact's next action date (a disposition's "call back on
