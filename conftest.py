@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin as django_admin
 from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -9,6 +10,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core import roles
+
+# As config/urls.py does for the site: tests that read admin.site's registry
+# at collection (every admin page, every export) see every app's admins.
+django_admin.autodiscover()
 
 
 @pytest.fixture(autouse=True)

@@ -50,7 +50,9 @@ if _field_key_error:
     raise ImproperlyConfigured(_field_key_error)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its admin.py modules imported with the URLconf
+    # rather than at start-up (core.adminconfig.LazyAdminConfig).
+    "core.adminconfig.LazyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core.api.index import ApiIndexView
 from core.api.views import HealthView
 
+# Every app's admin.py, registered before admin.site.urls is read below (the
+# admin app does not autodiscover at start-up: core.adminconfig.LazyAdminConfig).
+admin.autodiscover()
+
 api_v1 = [
     path("", ApiIndexView.as_view(), name="root"),
     path("", include("customers.api.urls")),
