@@ -314,6 +314,10 @@ def portfolio_snapshot_take(
         raise ValueError("batch_size must be at least 1")
     today = timezone.localdate()
     as_of = as_of or today
+    if as_of > today:
+        # A snapshot records a day that has happened: a later date would be
+        # today's state with days past due counted to a day not yet come.
+        raise ValueError(f"as_of {as_of} is after today ({today}): a snapshot can only record a day that has begun")
     started = time.monotonic()
     prev = previous_month_end(as_of)
     result = SnapshotResult(as_of=as_of, previous_month_end=prev, from_history=as_of < today)

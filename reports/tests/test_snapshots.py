@@ -113,6 +113,15 @@ def test_the_command_refuses_bad_input(db, args, message):
         call_command("snapshot_portfolio", *args, "--no-progress")
 
 
+def test_a_date_after_today_is_refused_and_writes_nothing(debts):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(CommandError, match="after today"):
+        call_command("snapshot_portfolio", "--as-of", tomorrow.isoformat(), "--no-progress")
+    with pytest.raises(ValueError, match="after today"):
+        services.portfolio_snapshot_take(as_of=tomorrow)
+    assert not PortfolioSnapshot.objects.filter(snapshot_date=tomorrow).exists()
+
+
 def test_the_beat_task_snapshots_today(debts):
     result = tasks.snapshot_portfolio.apply().get()
     assert result["rows_written"] >= 2

@@ -100,6 +100,9 @@ def _summaries_update(statement_ids: set[int]) -> int:
     return len(changed)
 
 
+MAX_BACKFILL_BATCH = 50_000
+
+
 def counterparties_backfill(*, batch_size: int = 2000, progress: Callable[[str, int], None] | None = None) -> BackfillSummary:
     """Give every processed row with neither counterparty number nor name
     the ones its raw row and description show, then every summary without a
@@ -107,7 +110,10 @@ def counterparties_backfill(*, batch_size: int = 2000, progress: Callable[[str, 
     batches of ``batch_size`` (one transaction each); ``progress(phase, n)``
     is called after each batch ("rows" then "statements"). Idempotent: rows
     that show no counterparty stay empty and a second run writes nothing."""
-    batch_size = max(int(batch_size), 1)
+    if not 1 <= int(batch_size) <= MAX_BACKFILL_BATCH:
+        # Each batch's rows are held in memory and written in one transaction.
+        raise ValueError(f"batch_size must be at least 1 and at most {MAX_BACKFILL_BATCH:,}")
+    batch_size = int(batch_size)
     summary = BackfillSummary()
     touched: set[int] = set()
     last = 0

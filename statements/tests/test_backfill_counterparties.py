@@ -151,3 +151,12 @@ def test_top_fields_of_many_statements_in_one_query_match_what_the_page_lists_fi
         first = top_counterparties(pk, limit=1)
         assert (tops[pk]["top_payer_number"], tops[pk]["top_payer_amount"]) == (first["in"][0]["number"], first["in"][0]["total"])
         assert (tops[pk]["top_payee_name"], tops[pk]["top_payee_amount"]) == (first["out"][0]["name"], first["out"][0]["total"])
+
+
+@pytest.mark.django_db
+def test_backfill_refuses_a_batch_too_big_to_hold():
+    # Each batch's rows are held in memory in one transaction: bounded.
+    with pytest.raises(CommandError, match="at most 50,000"):
+        _run("--batch-size", "50001")
+    with pytest.raises(ValueError, match="at most 50,000"):
+        services.counterparties_backfill(batch_size=10**9)

@@ -63,6 +63,8 @@ class Command(BaseCommand):
         bar = tqdm(total=span, unit="id", desc="debts", disable=options["no_progress"] or span == 0, file=self.stderr._out)
         try:
             result = portfolio_snapshot_take(as_of=as_of, batch_size=options["batch_size"], progress=bar.update)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         finally:
             bar.close()
         self.stdout.write(self.style.SUCCESS(

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from statements.services import counterparties_backfill
+from statements.services.counterparties import MAX_BACKFILL_BATCH
 
 
 class Command(BaseCommand):
@@ -21,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar (logs, CI)")
 
     def handle(self, *args, batch_size: int, no_progress: bool, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1")
+        if not 1 <= batch_size <= MAX_BACKFILL_BATCH:
+            raise CommandError(f"--batch-size must be at least 1 and at most {MAX_BACKFILL_BATCH:,}")
         disabled = no_progress or options["verbosity"] < 1
         bars: dict[str, tqdm] = {}
 
