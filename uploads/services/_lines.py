@@ -14,6 +14,7 @@ import queue
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import islice
 
 from core.masking import mask
@@ -180,6 +181,31 @@ def prepared_chunks(reader: LoanBookReader, records: Iterator[Record], region: s
 
 SWITCH_INTERVAL = 0.0005  # seconds, while the reader thread runs beside the writer
 
+# The switch interval is the process's, and a Celery worker with threads runs
+# imports side by side: the first import to start saves it and shortens it,
+# the last to end puts it back (each restoring its own saved value would
+# leave the short one behind when they overlap).
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.0
+
+
+@contextmanager
+def _short_switch_interval() -> Iterator[None]:
+    global _switch_users, _switch_saved  # noqa: PLW0603 — one interval per process
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _switch_users += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_saved)
+
 
 def in_background(chunks: Iterator[list[Prepared]], depth: int = 2) -> Iterator[list[Prepared]]:
     """Read and validate the next chunks in a thread while this one is written.
@@ -212,19 +238,17 @@ def in_background(chunks: Iterator[list[Prepared]], depth: int = 2) -> Iterator[
     # holds it, the writer waits up to the switch interval (5 ms by default)
     # to get it back. A 50,000-line import sends 560 statements in chunks of
     # 1,000 (up to 2.8 s of waiting), 230 in chunks of 2,500: a shorter
-    # interval for the import's duration (restored after).
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    worker.start()
-    try:
-        while True:
-            chunk, error = results.get()
-            if error is not None:
-                raise error
-            if chunk is done:
-                return
-            yield chunk
-    finally:
-        stop.set()
-        worker.join(timeout=5)
-        sys.setswitchinterval(interval)
+    # interval for the import's duration (restored after, whatever happens).
+    with _short_switch_interval():
+        worker.start()
+        try:
+            while True:
+                chunk, error = results.get()
+                if error is not None:
+                    raise error
+                if chunk is done:
+                    return
+                yield chunk
+        finally:
+            stop.set()
+            worker.join(timeout=5)
