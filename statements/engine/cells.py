@@ -1,7 +1,9 @@
 """Cell to value, with the page and row named when a cell holds nothing usable.
 
 Shared by every parser: a dirty number is cleaned and noted on the row
-(rule 1, quality issues), a cell with no number at all is a ``BadCell``.
+(rule 1, quality issues), a cell with no number at all is a ``BadCell``,
+and so is a number larger than the store's money columns hold (``MAX_MONEY``):
+refused with its place, not a database error when the rows are written.
 """
 from __future__ import annotations
 
@@ -10,6 +12,10 @@ from decimal import Decimal
 
 from statements.engine.cleaning import DateParser, NoNumber, clean_amount, clean_fee
 from statements.engine.errors import BadCell
+
+# The largest amount a money column holds (statements.models.MONEY: 18 digits, 2 decimals).
+MAX_MONEY = Decimal("9999999999999999.99")
+_OUT_OF_RANGE = f"number within ±{MAX_MONEY:,}"
 
 
 class RowReader:
@@ -27,6 +33,8 @@ class RowReader:
             value, dirty = clean_amount(raw)
         except NoNumber:
             raise BadCell(column=column, raw=_text(raw), row=self.row, page=self.page) from None
+        if abs(value) > MAX_MONEY:
+            raise BadCell(column=column, raw=_text(raw), row=self.row, page=self.page, what=_OUT_OF_RANGE)
         if dirty:
             self.dirty.append(column)
         return value
@@ -36,6 +44,8 @@ class RowReader:
             value, dirty = clean_fee(raw)
         except NoNumber:
             raise BadCell(column=column, raw=_text(raw), row=self.row, page=self.page) from None
+        if value > MAX_MONEY:
+            raise BadCell(column=column, raw=_text(raw), row=self.row, page=self.page, what=_OUT_OF_RANGE)
         if dirty:
             self.dirty.append(column)
         return value

@@ -4,6 +4,7 @@ apart; rows stored before the split are split by migration 0012."""
 from __future__ import annotations
 
 import importlib
+import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,10 +15,11 @@ from django.apps import apps as django_apps
 from fixtures.statements import generate as gen
 from statements import exports, services
 from statements.engine import verify
+from statements.engine.cells import MAX_MONEY
 from statements.engine.parsers import default_registry
 from statements.engine.types import CREDIT, DEBIT, ParsedStatement, RawTxn
 from statements.engine.vocabulary import Format
-from statements.models import ProcessedTransaction, RawTransaction, StatementSummary
+from statements.models import MONEY, ProcessedTransaction, RawTransaction, Statement, StatementSummary
 from statements.tests.ops_factories import make_statement
 
 SAMPLES = Path(gen.__file__).resolve().parent / "samples"
@@ -113,3 +115,19 @@ def test_migration_0012_splits_rows_stored_with_taxes_inside_the_fee_once():
         assert set(RawTransaction.objects.filter(statement=statement).values_list("fee", "tax")) == {(Decimal(1000), Decimal(300))}
         assert set(ProcessedTransaction.objects.filter(statement=statement).values_list("fee", "tax")) == {(Decimal(1000), Decimal(300))}
         assert StatementSummary.objects.filter(statement=statement).values_list("fees", "taxes").get() == (Decimal(2000), Decimal(600))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", ["Taxes", "Amount"])
+def test_a_taxes_or_amount_cell_too_large_to_store_fails_the_import_with_its_place_and_writes_no_rows(column):
+    # The money columns hold 18 digits, 2 of them decimals: the engine's bound is theirs.
+    assert MAX_MONEY == Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - Decimal("0.01")
+    ms = gen.make_momo_ledger(random.Random(706), 20, start=datetime(2025, 9, 1, 7), opening=Decimal(300_000), acc="772000003")
+    ms.txns[-3].override = {column: "UGX 99,999,999,999,999,999,999"}  # newest first: file row 3 of page 1
+    data = gen.write_momo_pdf(ms, info={**gen.MOMO_META, "CreationDate": gen.pdf_date(datetime(2025, 12, 1, 9))})
+    outcome = services.statement_import_file(path=data, file_name="momo.pdf")  # was a DataError (out of range) mid-insert
+    assert outcome.error is not None and outcome.error.code == "bad_cell"
+    assert "page 1, row 3" in str(outcome.error) and f"'{column}'" in str(outcome.error) and "9,999,999,999,999,999.99" in str(outcome.error)
+    statement = Statement.objects.get(pk=outcome.statement.pk)
+    assert statement.status == "IMPORT_FAILED"
+    assert not RawTransaction.objects.filter(statement=statement).exists() and not ProcessedTransaction.objects.filter(statement=statement).exists()
