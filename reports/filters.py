@@ -13,6 +13,11 @@ from reports.choices import Period
 from statements.choices import Provider
 
 MAX_TEXT = 200
+# Dates outside these are refused: the reports step a day, a week, a month
+# past date_to and turn days into local datetimes, which overflow near the
+# ends of Python's date range (a 500, not an answer).
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2999, 12, 31)
 MAX_RANGE_DAYS = 366 * 10
 MAX_MONTHS = 36
 DEFAULT_DAYS = 365
@@ -38,10 +43,14 @@ def _date(params, name: str, errors: dict) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw[:10]) if len(raw) == 10 else date.fromisoformat(raw)
+        day = date.fromisoformat(raw[:10]) if len(raw) == 10 else date.fromisoformat(raw)
     except ValueError:
         errors[name] = [f"{raw[:40]!r} is not a date in the form YYYY-MM-DD."]
         return None
+    if not MIN_DATE <= day <= MAX_DATE:
+        errors[name] = [f"A date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}."]
+        return None
+    return day
 
 
 def _text(params, name: str, errors: dict) -> str:

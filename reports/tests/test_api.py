@@ -3,6 +3,7 @@ risk analyst hold it); the API answers JSON or, with ?format=xlsx, a workbook.""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import pytest
@@ -58,6 +59,23 @@ def test_the_json_of_a_report(ops_client):
 def test_bad_filters_are_a_400_naming_the_field(ops_client, query, field):
     response = ops_client.get(ROUTES["aging"] + query)
     assert response.status_code == 400 and field in response.json()
+
+
+@pytest.mark.parametrize("report", Report.values)
+@pytest.mark.parametrize("query, field", [
+    ("?date_from=9999-12-01&date_to=9999-12-31", "date_from"), ("?date_from=0001-01-01&date_to=0001-03-31", "date_from"),
+    ("?date_to=0001-06-01", "date_to"),
+])
+def test_dates_at_the_ends_of_the_calendar_are_a_400_not_a_500(ops_client, report, query, field):
+    """Each report steps past date_to (a day, a period) and turns days into
+    local datetimes: near year 1 or 9999 that overflowed into a traceback."""
+    DebtFactory(branch="Kampala")
+    portfolio_snapshot_take(as_of=date(2026, 1, 1))
+    for fmt in ("", "&format=xlsx"):
+        response = ops_client.get(ROUTES[report] + query + fmt)
+        assert response.status_code == 400, (fmt, response.status_code)
+        # The refusal is JSON, with ?format=xlsx too (under the workbook's content type).
+        assert "1900-01-01 to 2999-12-31" in json.loads(response.content)[field][0]
 
 
 @pytest.mark.parametrize("route, query, field", [
