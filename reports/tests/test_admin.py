@@ -6,11 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin as django_admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from core import roles
 from debts.tests.factories import DebtFactory
 from reports import services
-from reports.models import PortfolioSummary
+from reports.models import CollectionDay, CollectionRefresh, CollectionSummary, PortfolioSnapshotRow, PortfolioSummary
 
 ROWS = "admin:reports_portfoliosnapshotrow_changelist"
 SUMS = "admin:reports_portfoliosummary_changelist"
@@ -34,7 +37,17 @@ def _staff(user):
     return user
 
 
-@pytest.mark.parametrize("role, status", [("ops_admin", 200), ("analyst", 200), ("agent", 403), ("reader", 403), ("outsider", 403)])
+@pytest.fixture
+def lead(db, django_user_model):
+    user = django_user_model.objects.create_user(username="lead", password="pw-lead")
+    roles.sync_roles()
+    user.groups.add(Group.objects.get(name=roles.TEAM_LEAD))
+    return user
+
+
+@pytest.mark.parametrize("role, status", [
+    ("ops_admin", 200), ("analyst", 200), ("agent", 403), ("lead", 403), ("reader", 403), ("outsider", 403),
+])
 def test_each_role_sees_the_lists_or_not(request, client, book, role, status):
     client.force_login(_staff(request.getfixturevalue(role)))
     for name in (ROWS, SUMS):
@@ -87,3 +100,24 @@ def test_the_lists_filter_by_date_branch_and_bucket(client, ops_admin, book):
     # The date filter offers the snapshot dates, newest first.
     choices = [c["display"] for c in page.context["cl"].filter_specs[0].choices(page.context["cl"])]
     assert choices == ["All", "2026-03-31", "2026-02-28"]
+
+
+@pytest.mark.parametrize("role", ["ops_admin", "analyst", "admin_user"])
+def test_no_bulk_delete_of_snapshot_rows_or_summaries(request, client, book, role):
+    """The lists offer no actions (no "Delete selected"), and a hand-made
+    POST of that action deletes nothing, a superuser's included."""
+    client.force_login(_staff(request.getfixturevalue(role)))
+    summaries, rows = PortfolioSummary.objects.count(), PortfolioSnapshotRow.objects.count()
+    for name, ids in ((SUMS, list(PortfolioSummary.objects.values_list("pk", flat=True))), (ROWS, [d.pk for d in book])):
+        page = client.get(reverse(name), {"snapshot_date": "2026-03-31"})
+        assert page.status_code == 200 and b"delete_selected" not in page.content
+        response = client.post(reverse(name) + "?snapshot_date=2026-03-31",
+                               {"action": "delete_selected", "_selected_action": ids, "index": 0, "post": "yes"})
+        assert response.status_code in (200, 302, 403)
+    assert (PortfolioSummary.objects.count(), PortfolioSnapshotRow.objects.count()) == (summaries, rows) and summaries and rows
+
+
+def test_the_collections_summary_has_no_admin_door():
+    """Written only by reports.services.collection_summary_refresh (task and command)."""
+    for model in (CollectionSummary, CollectionDay, CollectionRefresh):
+        assert not django_admin.site.is_registered(model)

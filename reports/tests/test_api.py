@@ -7,8 +7,12 @@ import json
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Group
 from openpyxl import load_workbook
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from core import roles
 from debts.models import Debt
 from debts.tests.factories import DebtFactory
 from reports.choices import Report
@@ -19,9 +23,20 @@ ROUTES = {r: f"/api/v1/reports/{r}/" for r in Report.values}
 QUERY = "?date_from=2026-02-01&date_to=2026-04-30"
 
 
+@pytest.fixture
+def lead_client(db, django_user_model):
+    user = django_user_model.objects.create_user(username="lead", password="pw-lead")
+    roles.sync_roles()
+    user.groups.add(Group.objects.get(name=roles.TEAM_LEAD))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
 @pytest.mark.parametrize("report", Report.values)
 @pytest.mark.parametrize("client_name, status", [
-    ("ops_client", 200), ("analyst_client", 200), ("agent_client", 403), ("reader_client", 403), ("outsider_client", 403), ("api_client", 401),
+    ("ops_client", 200), ("analyst_client", 200), ("agent_client", 403), ("lead_client", 403), ("reader_client", 403),
+    ("outsider_client", 403), ("api_client", 401),
 ])
 def test_each_role_at_the_api(request, report, client_name, status):
     client = request.getfixturevalue(client_name)
