@@ -25,13 +25,14 @@ from uploads.services.accept import (
     file_upload_resume,
     file_upload_resume_stalled,
 )
-from uploads.services.process import SUCCESS_STATUSES, ImportCounts, file_upload_process
+from uploads.services.process import MAX_CHUNK_SIZE, SUCCESS_STATUSES, ImportCounts, file_upload_process, import_chunk_size
 from uploads.services.review import RESOLVE_PERMISSION, SYNC_BALANCES_PERMISSION, upload_row_resolve
 
 __all__ = [
     "ALLOWED_CONTENT_TYPES",
     "ALLOWED_EXTENSIONS",
     "FINAL_STATUSES",
+    "MAX_CHUNK_SIZE",
     "SUCCESS_STATUSES",
     "ImportCounts",
     "RESOLVE_PERMISSION",
@@ -42,5 +43,6 @@ __all__ = [
     "file_upload_process",
     "file_upload_resume",
     "file_upload_resume_stalled",
+    "import_chunk_size",
     "upload_row_resolve",
 ]

@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 SUCCESS_STATUSES = (RowStatus.MATCHED, RowStatus.CREATED, RowStatus.UPDATED)
 CHUNK_ATTEMPTS = 4
+# Lines per transaction: each chunk's lookups are IN lists of its phones and
+# fingerprints and its rows one multi-row INSERT, so the chunk bounds them.
+MAX_CHUNK_SIZE = 20_000
 RESUME_HINT = "Resume it from the admin once the cause is fixed."
 _MYSQL_RETRYABLE = {1205, 1213}  # lock wait timeout, deadlock
 _DEBT_LOAD_FIELDS = ("id", "customer_id", "loan_id", *DEBT_UPDATE_FIELDS, "days_past_due")
@@ -82,6 +85,15 @@ class ImportCounts:
 # --------------------------------------------------------------------------- the file
 
 
+def import_chunk_size(chunk_size: int | None = None) -> int:
+    """Lines per transaction: ``chunk_size``, or ``UPLOAD_CHUNK_SIZE`` when
+    none (or 0) is given; a ValueError unless it is 1 to ``MAX_CHUNK_SIZE``."""
+    size = chunk_size or settings.UPLOAD_CHUNK_SIZE
+    if not 1 <= size <= MAX_CHUNK_SIZE:
+        raise ValueError(f"the chunk size must be 1 to {MAX_CHUNK_SIZE:,} lines, not {size:,}")
+    return size
+
+
 def file_upload_process(
     *,
     upload_id: int,
@@ -97,6 +109,7 @@ def file_upload_process(
     ``(processed, total)`` after each chunk. A file that cannot be read ends
     the upload as ``failed`` with the reason in ``processing_errors``.
     """
+    chunk_size = import_chunk_size(chunk_size)  # refused before the upload is touched
     upload = FileUpload.objects.get(pk=upload_id)
     if upload.status in FINAL_STATUSES:
         return upload
@@ -112,7 +125,7 @@ def file_upload_process(
         _start(upload, reader, records)
         if progress:
             progress(upload.processed_records, upload.total_records)
-        _import_records(upload, reader, progress, chunk_size or settings.UPLOAD_CHUNK_SIZE, conflicts)
+        _import_records(upload, reader, progress, chunk_size, conflicts)
     except _UploadFinished:
         pass
     except LoanBookError as exc:

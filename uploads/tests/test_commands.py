@@ -7,7 +7,9 @@ from django.core.management import CommandError, call_command
 
 from customers.models import Customer
 from debts.models import Debt
+from uploads.choices import UploadStatus
 from uploads.models import FileUpload, UploadRow
+from uploads.services import FINAL_STATUSES, file_upload_create, file_upload_process
 
 
 def _run(*args):
@@ -50,3 +52,25 @@ def test_bad_input_is_a_command_error_naming_the_problem(tmp_path):
     bad.write_text("name,phone\nA,1\n")
     with pytest.raises(CommandError, match="missing required column"):
         _run(str(bad))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", ["-5", "20001"])
+def test_a_chunk_size_out_of_bounds_is_refused_before_anything_is_written(loan_book, size):
+    # -5 used to fail the upload with islice's ValueError and a traceback, its
+    # attempt counted; a huge one made a single IN list and INSERT of the whole book.
+    with pytest.raises(CommandError, match="chunk size must be 1 to 20,000 lines"):
+        _run(str(loan_book("demo.csv")), "--chunk-size", size)
+    assert not FileUpload.objects.exists() and not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_chunk_size_out_of_bounds_and_leaves_the_upload_untouched(loan_book):
+    with open(loan_book("demo.csv"), "rb") as handle:
+        upload = file_upload_create(fileobj=handle, filename="demo.csv", uploaded_by=None, enqueue=False, may_sync_balances=True)
+    with pytest.raises(ValueError, match="chunk size must be 1 to 20,000 lines, not -1"):
+        file_upload_process(upload_id=upload.pk, chunk_size=-1)
+    upload.refresh_from_db()
+    assert (upload.status, upload.attempts) == (UploadStatus.PENDING, 0) and not UploadRow.objects.exists()
+    # In bounds (0: the setting), it imports.
+    assert file_upload_process(upload_id=upload.pk, chunk_size=0).status in FINAL_STATUSES

@@ -29,6 +29,7 @@ from uploads.services import (
     UploadRejected,
     file_upload_create,
     file_upload_process,
+    import_chunk_size,
 )
 
 
@@ -56,6 +57,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["resume"] and options["file"]:
             raise CommandError("give either FILE or --resume UPLOAD_ID, not both")
+        try:
+            import_chunk_size(options["chunk_size"])  # before any upload is created or counted
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         if options["resume"]:
             if not FileUpload.objects.filter(pk=options["resume"]).exists():
                 raise CommandError(f"upload #{options['resume']} does not exist")
