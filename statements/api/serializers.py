@@ -6,11 +6,11 @@ from rest_framework import serializers
 
 from core.api.serializers import BlankAsNullChoiceField
 from core.paths import HideServerPathsMixin, hide_server_paths
-from statements.choices import BalanceMatch, Provider, ReviewDecision, TamperingLevel, VerificationStatus, provider_choices
+from statements.choices import BalanceMatch, Provider, ReviewDecision, TamperingLevel, VerificationStatus
 from statements.engine.errors import UnsupportedFile
 from statements.engine.sniff import sniff_kind
 from statements.models import ProcessedTransaction, RawTransaction, Statement, StatementImport, StatementReview, StatementSummary
-from statements.services import statement_upload_over_limit
+from statements.services import ImportJobError, statement_provider_hint, statement_upload_over_limit
 
 
 class StatementSummarySerializer(serializers.ModelSerializer):
@@ -197,11 +197,10 @@ class StatementUploadSerializer(serializers.Serializer):
     run_id = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="Statement request (mapper/customer details) the files belong to")
 
     def validate_provider(self, value: str) -> str:
-        code = value.strip().upper()
-        known = [c for c, _ in provider_choices()]
-        if code and code not in known:
-            raise serializers.ValidationError(f"unknown provider {code!r}: one of {', '.join(known)} (PROVIDER_FAMILIES maps new codes)")
-        return code
+        try:
+            return statement_provider_hint(value)  # the import job's own rule (PROVIDER_FAMILIES maps new codes)
+        except ImportJobError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate_files(self, files):
         limit = settings.MAX_UPLOAD_SIZE

@@ -99,6 +99,17 @@ def _started_by_label(trigger: str, user, label: str) -> str:
     return f"{ImportTrigger(trigger).label} by {user.get_username()}" if user else ImportTrigger(trigger).label
 
 
+def statement_provider_hint(provider: str | None) -> str:
+    """A provider hint as an import job stores it: upper-cased, "" for none.
+    ``ImportJobError`` for a code that is neither a provider nor one
+    PROVIDER_FAMILIES maps (the API's serializer says the same)."""
+    code = (provider or "").strip().upper()
+    known = [c for c, _ in provider_choices()]  # UATL, UMTN and the codes PROVIDER_FAMILIES maps
+    if code and code not in known:
+        raise ImportJobError(f"Unknown provider {code!r} (expected one of {', '.join(known)}; PROVIDER_FAMILIES maps new codes).")
+    return code
+
+
 @transaction.atomic
 def statement_import_job_create(
     *,
@@ -120,10 +131,7 @@ def statement_import_job_create(
         raise ImportJobError("An import needs at least one file.")
     if trigger not in ImportTrigger.values:
         raise ImportJobError(f"Unknown trigger {trigger!r}.")
-    provider = (provider or "").strip().upper()
-    known = [code for code, _ in provider_choices()]  # UATL, UMTN and the codes PROVIDER_FAMILIES maps
-    if provider and provider not in known:
-        raise ImportJobError(f"Unknown provider {provider!r} (expected one of {', '.join(known)}; PROVIDER_FAMILIES maps new codes).")
+    provider = statement_provider_hint(provider)
     user = started_by if getattr(started_by, "pk", None) else None
     job = StatementImport.objects.create(
         trigger=trigger,

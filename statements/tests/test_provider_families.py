@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from details.tests.factories import CustomerDetailsFactory
 from statements import services
-from statements.choices import StatementFormat, StatementStatus, provider_choices
+from statements.choices import ImportTrigger, StatementFormat, StatementStatus, provider_choices
 from statements.engine import check_path, families
 from statements.engine.errors import StatementError
 from statements.engine.parsers import default_registry
@@ -73,6 +73,11 @@ def test_api_upload_and_filter_take_the_mapped_code(umtn2, analyst_client, djang
     refused = analyst_client.post("/api/v1/statements/", {"files": [SimpleUploadedFile("m.pdf", MOMO.read_bytes())], "provider": "XX99"},
                                   format="multipart")
     assert refused.status_code == 400 and "PROVIDER_FAMILIES" in refused.content.decode()
+    # The serializer refuses with the import job's own rule and words, the mapped code taken as the job takes it.
+    with pytest.raises(services.ImportJobError) as caught:
+        services.statement_import_job_create(files=[SimpleUploadedFile("m.pdf", b"%PDF")], trigger=ImportTrigger.API, provider="xx99")
+    assert refused.json() == {"provider": [str(caught.value)]} and "'XX99'" in str(caught.value) and "UMTN2" in str(caught.value)
+    assert services.statement_provider_hint(" umtn2 ") == "UMTN2" and services.statement_provider_hint("") == ""
 
 
 @pytest.mark.django_db
