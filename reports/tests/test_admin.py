@@ -119,5 +119,7 @@ def test_no_bulk_delete_of_snapshot_rows_or_summaries(request, client, book, rol
 
 def test_the_collections_summary_has_no_admin_door():
     """Written only by reports.services.collection_summary_refresh (task and command)."""
+    django_admin.autodiscover()  # the admin modules load with the URLconf (core.adminconfig), maybe not yet
+    assert django_admin.site.is_registered(PortfolioSummary)
     for model in (CollectionSummary, CollectionDay, CollectionRefresh):
         assert not django_admin.site.is_registered(model)
