@@ -452,7 +452,9 @@ MAPPER_CSV_PATH = env.get_str("MAPPER_CSV_PATH", str(BASE_DIR / "var" / "mapper.
 # A provider code mapper.csv may bring, mapped to the parser family that reads
 # it: "UMTN2=UMTN,UATL3=UATL" (stored as itself, read as its family; README).
 PROVIDER_FAMILIES = _provider_families.parse(env.get_str("PROVIDER_FAMILIES", "") or "")
-UPLOAD_CHUNK_SIZE = env.get_int("UPLOAD_CHUNK_SIZE", 2500, minimum=1)
+# At most uploads.services.process.MAX_CHUNK_SIZE (each chunk is one IN list
+# and one INSERT): refused at start, not at every import.
+UPLOAD_CHUNK_SIZE = env.get_int("UPLOAD_CHUNK_SIZE", 2500, minimum=1, maximum=20_000)
 
 # Telephony (calls app). "simulator" needs no network.
 TELEPHONY_PROVIDER = env.get_choice("TELEPHONY_PROVIDER", "simulator", {"simulator", "exotel"})

@@ -41,6 +41,17 @@ def test_malformed_integer_names_the_variable():
     assert "CALLS_RATE_LIMIT_PER_MINUTE='lots' is not an integer" in result.stderr
 
 
+def test_an_integer_over_its_maximum_names_the_variable():
+    # The loan-book import's own bound (uploads.services.process), refused at
+    # start rather than at every import; the bound itself is accepted.
+    from uploads.services.process import MAX_CHUNK_SIZE  # noqa: PLC0415 — a higher app's constant, read by this test only
+
+    assert _check(UPLOAD_CHUNK_SIZE=str(MAX_CHUNK_SIZE)).returncode == 0
+    result = _check(UPLOAD_CHUNK_SIZE=str(MAX_CHUNK_SIZE + 1))
+    assert result.returncode != 0
+    assert f"UPLOAD_CHUNK_SIZE='{MAX_CHUNK_SIZE + 1}' must be at most {MAX_CHUNK_SIZE}" in result.stderr
+
+
 def test_bad_field_encryption_key_is_refused():
     result = _check(FIELD_ENCRYPTION_KEY="short")
     assert result.returncode != 0
