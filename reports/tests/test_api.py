@@ -24,12 +24,17 @@ QUERY = "?date_from=2026-02-01&date_to=2026-04-30"
 
 
 @pytest.fixture
-def lead_client(db, django_user_model):
+def lead(db, django_user_model):
     user = django_user_model.objects.create_user(username="lead", password="pw-lead")
     roles.sync_roles()
     user.groups.add(Group.objects.get(name=roles.TEAM_LEAD))
+    return user
+
+
+@pytest.fixture
+def lead_client(lead):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=lead).key}")
     return client
 
 
@@ -38,14 +43,18 @@ def lead_client(db, django_user_model):
     ("ops_client", 200), ("analyst_client", 200), ("agent_client", 403), ("lead_client", 403), ("reader_client", 403),
     ("outsider_client", 403), ("api_client", 401),
 ])
-def test_each_role_at_the_api(request, report, client_name, status):
+def test_each_role_at_the_api(db, request, report, client_name, status):
+    # db in the signature: the fixtures come by name at run time, and run alone
+    # (-k, one worker's share) nothing else would set up the test database.
     client = request.getfixturevalue(client_name)
     assert client.get(ROUTES[report] + QUERY).status_code == status
     assert client.get(ROUTES[report] + QUERY + "&format=xlsx").status_code == status
 
 
-@pytest.mark.parametrize("user_name, status", [("ops_admin", 200), ("analyst", 200), ("agent", 403), ("reader", 403), ("outsider", 403)])
-def test_each_role_at_the_page(client, request, user_name, status):
+@pytest.mark.parametrize("user_name, status", [
+    ("ops_admin", 200), ("analyst", 200), ("agent", 403), ("lead", 403), ("reader", 403), ("outsider", 403),
+])
+def test_each_role_at_the_page(db, client, request, user_name, status):
     client.force_login(request.getfixturevalue(user_name))
     response = client.get("/reports/")
     assert response.status_code == status
