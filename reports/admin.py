@@ -3,7 +3,10 @@
 may see the reports (``reports.view_reports``: ops admins, risk analysts)."""
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -28,7 +31,14 @@ class SnapshotDateFilter(admin.SimpleListFilter):
         return [(day.isoformat(), day.isoformat()) for day in days]
 
     def queryset(self, request, queryset):
-        return queryset.filter(snapshot_date=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        try:
+            day = date.fromisoformat(self.value())
+        except ValueError:
+            # Not a traceback: the admin sends the list back to itself with ?e=1.
+            raise IncorrectLookupParameters(f"{self.value()[:40]!r} is not a date (YYYY-MM-DD).") from None
+        return queryset.filter(snapshot_date=day)
 
 
 class OneSnapshotDateFilter(SnapshotDateFilter):

@@ -123,3 +123,13 @@ def test_the_collections_summary_has_no_admin_door():
     assert django_admin.site.is_registered(PortfolioSummary)
     for model in (CollectionSummary, CollectionDay, CollectionRefresh):
         assert not django_admin.site.is_registered(model)
+
+
+@pytest.mark.parametrize("bad", ["garbage", "2026-02-30", "x" * 5000])
+def test_a_bad_snapshot_date_in_the_lists_is_not_a_traceback(client, ops_admin, book, bad):
+    client.force_login(ops_admin)
+    for name in (ROWS, SUMS):
+        response = client.get(reverse(name), {"snapshot_date": bad})
+        assert response.status_code == 302 and response.url.endswith("?e=1")
+        page = client.get(reverse(name), {"snapshot_date": bad}, follow=True)
+        assert page.status_code == 200 and list(page.context["cl"].result_list)
