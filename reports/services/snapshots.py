@@ -41,6 +41,7 @@ from django.utils import timezone
 from debts.models import Debt
 from debts.rules import OPEN_STATUSES
 from reports.choices import Bucket
+from reports.filters import MIN_DATE
 from reports.models import PortfolioSnapshot, PortfolioSummary
 
 DEFAULT_BATCH_SIZE = 250_000
@@ -318,6 +319,10 @@ def portfolio_snapshot_take(
         # A snapshot records a day that has happened: a later date would be
         # today's state with days past due counted to a day not yet come.
         raise ValueError(f"as_of {as_of} is after today ({today}): a snapshot can only record a day that has begun")
+    if as_of < MIN_DATE:
+        # The reports read no date before MIN_DATE, and the collections
+        # summary would sum every day from this one to today (a mistyped year).
+        raise ValueError(f"as_of {as_of} is before {MIN_DATE.isoformat()}, the first date a report reads")
     started = time.monotonic()
     prev = previous_month_end(as_of)
     result = SnapshotResult(as_of=as_of, previous_month_end=prev, from_history=as_of < today)

@@ -379,3 +379,16 @@ def test_a_swap_waits_for_a_running_reader_only_so_long(committed_debts, monkeyp
     assert [str(b) for b in PortfolioSnapshot.objects.filter(snapshot_date=date(2026, 3, 31)).values_list("balance", flat=True)] == ["100.00"] * 3
     assert _tables_like("portfolio_snapshots_stage%") == []
     assert services.portfolio_snapshot_take(as_of=date(2026, 3, 31)).rows_written == 3
+
+
+@pytest.mark.parametrize("typo", ["0206-03-31", "1899-12-31"])
+def test_a_date_before_the_reports_range_is_refused_and_writes_nothing(debts, typo):
+    """A mistyped year (0206 for 2026) would be a snapshot no report can
+    read (they take dates from 1900-01-01) that the collections summary
+    then sums day by day from that year to today."""
+    with pytest.raises(CommandError, match="before 1900-01-01"):
+        call_command("snapshot_portfolio", "--as-of", typo, "--no-progress")
+    with pytest.raises(ValueError, match="before 1900-01-01"):
+        services.portfolio_snapshot_take(as_of=date.fromisoformat(typo))
+    assert not PortfolioSnapshot.objects.exists()
+    assert services.collection_summary_refresh().days_built == 0
