@@ -77,3 +77,16 @@ class LimitExceeded(StatementError):
     The message names the setting."""
 
     code = "limit_exceeded"
+
+
+class OutOfRange(StatementError):
+    """A figure the statement adds up to (a total, a recomputed balance or
+    its difference from the file's) is beyond what the store's money
+    columns hold, though every cell was within it."""
+
+    code = "out_of_range"
+
+    def __init__(self, *, figure: str, value: object, limit: object):
+        self.figure = figure
+        super().__init__(f"the statement's {figure} ({value:,}) is beyond what a money column holds (±{limit:,}); "
+                         "its amounts cannot all be real")

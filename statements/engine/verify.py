@@ -14,6 +14,8 @@ from decimal import Decimal
 from itertools import permutations
 
 from statements.engine.base import ProviderRules
+from statements.engine.cells import MAX_MONEY
+from statements.engine.errors import OutOfRange
 from statements.engine.evidence import Reason
 from statements.engine.forensics.codes import FILE_SIGNALS, band
 from statements.engine.forensics.score import assess, file_score, risk_score
@@ -447,7 +449,20 @@ def summarise(parsed: ParsedStatement, ledger: Ledger, totals: Totals, applied: 
     summary.verification_status, summary.verification_reason = verification_status(
         match, totals.duplicates, closing_calc, closing_stated
     )
+    _within_money_columns(totals, ledger)
     return summary
+
+
+def _within_money_columns(totals: Totals, ledger: Ledger) -> None:
+    """Every cell is within ``MAX_MONEY`` (``cells``), but 100,000 of them can
+    add up past it: refuse such a statement with its figure named rather than
+    fail at the database's insert."""
+    figures = [("credits", totals.credits), ("debits", totals.debits), ("fees", totals.fees), ("taxes", totals.taxes)]
+    figures.append(("largest recomputed balance", max(ledger.calculated, key=abs, default=ZERO)))
+    figures.append(("largest balance difference", max(ledger.diffs, key=abs, default=ZERO)))
+    for figure, value in figures:
+        if value is not None and abs(value) > MAX_MONEY:
+            raise OutOfRange(figure=figure, value=value, limit=MAX_MONEY)
 
 
 def process(parsed: ParsedStatement, rules: ProviderRules | None = None) -> StatementResult:

@@ -24,8 +24,10 @@ SPECIALS = [(p, rule) for p, table in TABLES.items() for rule in table.specials]
 CHARGES = [(p, rule) for p, table in TABLES.items() for rule in table.implicit_charges]
 STATUSES = [(p, status, kind) for p, table in TABLES.items() for status, kind in table.not_completed.items()]
 FEE_INSIDE = [(p, fmt) for p, table in TABLES.items() for fmt in table.fee_inside_amount]
-TYPED = [(p, t, CREDIT) for p, table in TABLES.items() for t in table.credit_types] + [
-    (p, t, DEBIT) for p, table in TABLES.items() for t in table.debit_types]
+# Sorted: the type lists are sets, and pytest-xdist's workers must collect
+# the same parameters in the same order.
+TYPED = [(p, t, CREDIT) for p, table in TABLES.items() for t in sorted(table.credit_types)] + [
+    (p, t, DEBIT) for p, table in TABLES.items() for t in sorted(table.debit_types)]
 FORMAT_TYPES = [(p, fmt, t, d) for p, table in TABLES.items() for fmt, types in table.format_type_directions.items() for t, d in types.items()]
 TEMPLATE_FACTS = [(p, fmt, name) for p, table in TABLES.items() for fmt, name in table.templates.items()]
 SIGNATURES = [(p, name, sig) for p, table in TABLES.items() for name, sig in table.signatures.items()]

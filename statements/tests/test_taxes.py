@@ -131,3 +131,19 @@ def test_a_taxes_or_amount_cell_too_large_to_store_fails_the_import_with_its_pla
     statement = Statement.objects.get(pk=outcome.statement.pk)
     assert statement.status == "IMPORT_FAILED"
     assert not RawTransaction.objects.filter(statement=statement).exists() and not ProcessedTransaction.objects.filter(statement=statement).exists()
+
+
+@pytest.mark.django_db
+def test_cells_within_range_that_add_up_past_it_fail_the_import_naming_the_figure_and_write_no_rows():
+    # Each cell is within MAX_MONEY, their total is not: refused by the engine
+    # (was a DataError at the insert: the recomputed balances first).
+    ms = gen.make_momo_ledger(random.Random(707), 20, start=datetime(2025, 9, 1, 7), opening=Decimal(300_000), acc="772000004")
+    for txn in ms.txns:  # money in and out alike: each direction's total passes the bound
+        txn.override = {"Amount": "UGX 5,000,000,000,000,000.00"}
+    data = gen.write_momo_pdf(ms, info={**gen.MOMO_META, "CreationDate": gen.pdf_date(datetime(2025, 12, 1, 9))})
+    outcome = services.statement_import_file(path=data, file_name="momo.pdf")
+    assert outcome.error is not None and outcome.error.code == "out_of_range", outcome.error
+    assert "beyond what a money column holds" in str(outcome.error) and "9,999,999,999,999,999.99" in str(outcome.error)
+    statement = Statement.objects.get(pk=outcome.statement.pk)
+    assert statement.status == "IMPORT_FAILED"
+    assert not RawTransaction.objects.filter(statement=statement).exists() and not ProcessedTransaction.objects.filter(statement=statement).exists()
